@@ -1,0 +1,345 @@
+"""Load config.toml and validate every value into frozen dataclasses.
+
+Every key is declared once in `_SCHEMA` (type, default, check); anything else is an error that names the
+key and its line, says what is wrong and how to fix it. Nothing downstream re-checks config values.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from digest.errors import ConfigError
+from digest.models import Source
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_METHODS = ("centroid", "lexrank", "textrank", "luhn", "lsa")
+_SECURITY = ("none", "starttls", "ssl")
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    title: str
+    topic: str
+    timezone: str
+    schedule: str
+    days: tuple[str, ...]
+    max_stories: int
+    max_age_days: int
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    threshold: float
+    copy_threshold: float
+    max_gap_days: float
+
+
+@dataclass(frozen=True)
+class SummarySettings:
+    words: int
+    method: str
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    sender: str
+    to: tuple[str, ...]
+    subject: str
+    host: str
+    port: int
+    security: str
+    user: str
+    password_env: str
+    unsubscribe: str
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    dir: Path
+    base_url: str
+    feed_items: int
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    digest: DigestSettings
+    sources: tuple[Source, ...]
+    cluster: ClusterSettings
+    summary: SummarySettings
+    email: EmailSettings
+    output: OutputSettings
+    state: Path
+
+
+# A check returns an error message (what is wrong + how to fix it) or None.
+Check = Callable[[Any], str | None]
+
+
+@dataclass(frozen=True)
+class _Key:
+    kind: type | tuple[type, ...]
+    default: Any
+    check: Check | None = None
+
+
+def _positive(value: Any) -> str | None:
+    return None if value > 0 else "must be greater than 0"
+
+
+def _not_negative(value: Any) -> str | None:
+    return None if value >= 0 else "must be 0 or more"
+
+
+def _unit(value: Any) -> str | None:
+    return None if 0.0 < value <= 1.0 else "must be a number between 0 and 1 (e.g. 0.3)"
+
+
+def _one_of(*choices: str) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value in choices else "must be one of " + ", ".join(f'"{c}"' for c in choices)
+
+    return check
+
+
+def _time_of_day(value: Any) -> str | None:
+    return None if re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value) else 'must be a time like "07:00"'
+
+
+def _day_names(value: Any) -> str | None:
+    bad = [d for d in value if not isinstance(d, str) or d.lower()[:3] not in _DAYS]
+    return f"has unknown day names {bad}: use mon, tue, wed, thu, fri, sat, sun" if bad else None
+
+
+def _zone(value: Any) -> str | None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return 'is not a known time zone: use an IANA name like "Europe/Berlin" or "UTC"'
+    return None
+
+
+def _not_blank(value: Any) -> str | None:
+    return None if value.strip() else "must not be empty"
+
+
+def _addresses(value: Any) -> str | None:
+    bad = [a for a in value if not isinstance(a, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+", a)]
+    return f"has invalid addresses {bad}: use plain addresses like reader@example.org" if bad else None
+
+
+def _address(value: Any) -> str | None:
+    return _addresses([value]) if value else None
+
+
+def _port(value: Any) -> str | None:
+    return None if 0 < value < 65536 else "must be a port number between 1 and 65535"
+
+
+def _url_or_empty(value: Any) -> str | None:
+    ok = not value or re.match(r"https?://", value)
+    return None if ok else 'must be an http(s) URL like "https://example.org/digest/" or ""'
+
+
+_SCHEMA: dict[str, dict[str, _Key]] = {
+    "digest": {
+        "title": _Key(str, "Digest", _not_blank),
+        "topic": _Key(str, None, _not_blank),
+        "timezone": _Key(str, "UTC", _zone),
+        "schedule": _Key(str, "07:00", _time_of_day),
+        "days": _Key(list, list(_DAYS), _day_names),
+        "max_stories": _Key(int, 10, _positive),
+        "max_age_days": _Key(int, 2, _not_negative),
+    },
+    "cluster": {
+        "threshold": _Key((int, float), 0.2, _unit),
+        "copy_threshold": _Key((int, float), 0.5, _unit),
+        "max_gap_days": _Key((int, float), 4.0, _positive),
+    },
+    "summary": {
+        "words": _Key(int, 120, _positive),
+        "method": _Key(str, "centroid", _one_of(*_METHODS)),
+    },
+    "email": {
+        "from": _Key(str, "digest@localhost", _address),
+        "to": _Key(list, [], _addresses),
+        "subject": _Key(str, "{title}: {date}", _not_blank),
+        "host": _Key(str, "localhost", _not_blank),
+        "port": _Key(int, 25, _port),
+        "security": _Key(str, "starttls", _one_of(*_SECURITY)),
+        "user": _Key(str, ""),
+        "password_env": _Key(str, "DIGEST_SMTP_PASSWORD"),
+        "unsubscribe": _Key(str, ""),
+    },
+    "output": {
+        "dir": _Key(str, "out", _not_blank),
+        "base_url": _Key(str, "", _url_or_empty),
+        "feed_items": _Key(int, 20, _positive),
+    },
+    "state": {
+        "path": _Key(str, "state.db", _not_blank),
+    },
+}
+
+_SOURCE_KEYS: dict[str, _Key] = {
+    "url": _Key(str, None, _not_blank),
+    "path": _Key(str, None, _not_blank),
+    "outlet": _Key(str, None, _not_blank),
+    "full_text": _Key(bool, False),
+}
+
+
+class _Reader:
+    """Validates one parsed TOML document, locating each key's line in the text for error messages."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+
+    def fail(self, key: str, problem: str, table: str, index: int | None = None) -> ConfigError:
+        line = self.line_of(table, key.rsplit(".", 1)[-1], index)
+        where = f"{self.path}:{line}" if line else str(self.path)
+        return ConfigError(f"{where}: {key} {problem}", f"fix `{key}` in {self.path.name}")
+
+    def line_of(self, table: str, key: str, index: int | None) -> int | None:
+        """1-based line of `key` inside `[table]` (or the index-th `[[table]]`); the header if key absent."""
+        current, count, header = "", -1, None
+        for number, raw in enumerate(self.lines, 1):
+            line = raw.strip()
+            heading = re.fullmatch(r"\[\[?\s*([\w.-]+)\s*\]\]?(\s*#.*)?", line)
+            if heading:
+                current = heading.group(1)
+                if current == table:
+                    count += 1
+                    if index is None or count == index:
+                        header = number
+                continue
+            in_table = current == table and (index is None or count == index)
+            if in_table and re.match(rf"{re.escape(key)}\s*=", line):
+                return number
+        return header
+
+    def table(
+        self, doc: dict[str, Any], name: str, schema: dict[str, _Key], index: int | None = None
+    ) -> dict[str, Any]:
+        label = f"sources[{index}]" if index is not None else name
+        for key in doc:
+            if key not in schema:
+                known = ", ".join(schema)
+                raise self.fail(f"{label}.{key}", f"is not a known key (known: {known})", name, index)
+        values: dict[str, Any] = {}
+        for key, spec in schema.items():
+            full = f"{label}.{key}"
+            if key not in doc:
+                if spec.default is None and name != "sources":
+                    raise self.fail(full, "is required", name, index)
+                values[key] = spec.default
+                continue
+            value = doc[key]
+            if not _has_type(value, spec.kind):
+                raise self.fail(full, f"must be {_type_name(spec.kind)}, not {_type_name(type(value))}", name, index)
+            problem = spec.check(value) if spec.check else None
+            if problem:
+                raise self.fail(full, problem, name, index)
+            values[key] = value
+        return values
+
+
+def _has_type(value: Any, kind: type | tuple[type, ...]) -> bool:
+    if isinstance(value, bool) and kind is not bool:
+        return False  # TOML true is not a number
+    return isinstance(value, kind)
+
+
+def _type_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "a whole number", float: "a number", bool: "true or false", list: "a list"}
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(dict.fromkeys(names.get(k, k.__name__) for k in kinds))
+
+
+def load(path: str | Path) -> Config:
+    """Read and validate the config file; raises ConfigError naming the key and line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file", "pass --config PATH or create config.toml") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}", "check the file's permissions and encoding") from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}", "fix the syntax at that line") from None
+    return _build(path, text, doc)
+
+
+def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
+    reader = _Reader(path, text)
+    known = {*_SCHEMA, "sources"}
+    for key in doc:
+        if key not in known:
+            raise ConfigError(
+                f"{path}: [{key}] is not a known table (known: {', '.join(sorted(known))})",
+                f"remove or rename [{key}] in {path.name}",
+            )
+    tables: dict[str, dict[str, Any]] = {}
+    for name, schema in _SCHEMA.items():
+        raw = doc.get(name, {})
+        if not isinstance(raw, dict):
+            raise reader.fail(name, "must be a table like [" + name + "]", name)
+        tables[name] = reader.table(raw, name, schema)
+    sources = _sources(reader, path, doc.get("sources"))
+    d, c, s, e, o = (tables[k] for k in ("digest", "cluster", "summary", "email", "output"))
+    base = path.parent
+    return Config(
+        path=path,
+        digest=DigestSettings(
+            title=d["title"],
+            topic=d["topic"],
+            timezone=d["timezone"],
+            schedule=d["schedule"],
+            days=tuple(day.lower()[:3] for day in d["days"]),
+            max_stories=d["max_stories"],
+            max_age_days=d["max_age_days"],
+        ),
+        sources=sources,
+        cluster=ClusterSettings(float(c["threshold"]), float(c["copy_threshold"]), float(c["max_gap_days"])),
+        summary=SummarySettings(words=s["words"], method=s["method"]),
+        email=EmailSettings(
+            sender=e["from"],
+            to=tuple(e["to"]),
+            subject=e["subject"],
+            host=e["host"],
+            port=e["port"],
+            security=e["security"],
+            user=e["user"],
+            password_env=e["password_env"],
+            unsubscribe=e["unsubscribe"],
+        ),
+        output=OutputSettings(dir=base / o["dir"], base_url=o["base_url"], feed_items=o["feed_items"]),
+        state=base / tables["state"]["path"],
+    )
+
+
+def _sources(reader: _Reader, path: Path, raw: Any) -> tuple[Source, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError(
+            f"{path}: sources is missing or empty",
+            'add at least one [[sources]] table with url = "https://..." or path = "seeds/feeds"',
+        )
+    sources = []
+    for index, item in enumerate(raw):
+        values = reader.table(item, "sources", _SOURCE_KEYS, index)
+        if (values["url"] is None) == (values["path"] is None):
+            raise reader.fail(f"sources[{index}]", "needs exactly one of url or path", "sources", index)
+        if values["url"] is not None and not re.match(r"https?://", values["url"]):
+            raise reader.fail(f"sources[{index}].url", "must start with http:// or https://", "sources", index)
+        location = values["url"] or str(path.parent / values["path"])
+        sources.append(Source(location=location, outlet=values["outlet"], full_text=values["full_text"]))
+    return tuple(sources)

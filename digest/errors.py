@@ -1,0 +1,64 @@
+"""Every error digest raises on purpose. Each carries a message and a hint that says how to fix it.
+
+    DigestError                  base: `message` says what failed, `hint` how to fix it
+    ├── ConfigError              config.toml: names the key (and its line)
+    ├── SourceError              one source could not be read; the run goes on without it
+    │   ├── FetchError           network, HTTP status, size cap, timeout
+    │   └── ParseError           not a feed, no entries, unreadable file
+    ├── InputError               JSON Lines given to `digest cluster` / `digest summarize`
+    ├── QueryError               the topic query does not parse
+    ├── RenderError              a template or MJML failed
+    └── DeliveryError            SMTP: connection, login, rejected recipients
+
+The CLI prints `error: <message> (<hint>)` on one line and exits 1; nothing else is caught.
+"""
+
+from __future__ import annotations
+
+
+class DigestError(Exception):
+    """Base class: a user-facing failure with a fix hint."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class ConfigError(DigestError):
+    """A missing, unknown or invalid config value."""
+
+
+class SourceError(DigestError):
+    """A source that could not be read. `source` names it."""
+
+    def __init__(self, source: str, message: str, hint: str = "") -> None:
+        super().__init__(f"{source}: {message}", hint)
+        self.source = source
+
+
+class FetchError(SourceError):
+    """The bytes of a source could not be had."""
+
+
+class ParseError(SourceError):
+    """The bytes were had but hold no articles."""
+
+
+class InputError(DigestError):
+    """Bad JSON Lines input to a stage command."""
+
+
+class QueryError(DigestError):
+    """A topic query that does not parse."""
+
+
+class RenderError(DigestError):
+    """A template or the MJML step failed."""
+
+
+class DeliveryError(DigestError):
+    """Email could not be delivered."""

@@ -1,0 +1,214 @@
+"""The objects that flow between stages.
+
+Stages take and return these and nothing else, so any stage can be run on its own data
+(`digest cluster` reads Articles as JSON Lines, `digest summarize` reads Clusters).
+This module imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where articles come from: a feed URL, a feed file or a folder of articles."""
+
+    location: str
+    outlet: str | None = None
+    full_text: bool = False
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article. Only `id` and `text` are required (as in the JSON Lines format)."""
+
+    id: str
+    text: str
+    url: str | None = None
+    outlet: str | None = None
+    title: str | None = None
+    published: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        """The outlet to credit, falling back to the URL host or the id."""
+        return self.outlet or _host(self.url) or self.id
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "url": self.url,
+            "outlet": self.outlet,
+            "title": self.title,
+            "text": self.text,
+            "published": _iso(self.published),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Article:
+        """Build from a JSON object; raises ValueError/TypeError naming the bad field."""
+        for key in ("id", "text"):
+            if not isinstance(data.get(key), str):
+                raise ValueError(f'field "{key}" is required and must be a string')
+        for key in ("url", "outlet", "title", "published"):
+            if data.get(key) is not None and not isinstance(data[key], str):
+                raise ValueError(f'field "{key}" must be a string or null')
+        return cls(
+            id=data["id"],
+            text=data["text"],
+            url=data.get("url"),
+            outlet=data.get("outlet"),
+            title=data.get("title"),
+            published=parse_iso(data.get("published")),
+        )
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Articles about one event. `copies` maps a copy's id to the id of the article it copies.
+
+    `articles` is ordered originals first (earliest first); `terms` are what ties the cluster together.
+    """
+
+    id: str
+    articles: tuple[Article, ...]
+    copies: dict[str, str] = field(default_factory=dict)
+    terms: tuple[str, ...] = ()
+
+    def originals(self) -> tuple[Article, ...]:
+        return tuple(a for a in self.articles if a.id not in self.copies)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "articles": [a.to_dict() | {"copy_of": self.copies.get(a.id)} for a in self.articles],
+            "terms": list(self.terms),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Cluster:
+        if not isinstance(data.get("id"), str):
+            raise ValueError('field "id" is required and must be a string')
+        raw = data.get("articles")
+        if not isinstance(raw, list) or not all(isinstance(a, dict) for a in raw):
+            raise ValueError('field "articles" must be a list of article objects')
+        articles = tuple(Article.from_dict(a) for a in raw)
+        copies = {a["id"]: a["copy_of"] for a in raw if isinstance(a.get("copy_of"), str)}
+        terms = data.get("terms") or []
+        return cls(id=data["id"], articles=articles, copies=copies, terms=tuple(map(str, terms)))
+
+
+@dataclass(frozen=True)
+class Credit:
+    """An outlet credited for a sentence or listed as coverage."""
+
+    outlet: str
+    url: str | None
+    title: str | None = None
+    copy_of: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"outlet": self.outlet, "title": self.title, "url": self.url, "copy_of": self.copy_of}
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A summary sentence, verbatim from the article of `outlet`; `also` lists outlets carrying it too."""
+
+    text: str
+    outlet: str
+    url: str | None
+    also: tuple[Credit, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "outlet": self.outlet,
+            "url": self.url,
+            "also": [{"outlet": c.outlet, "url": c.url} for c in self.also],
+        }
+
+
+@dataclass(frozen=True)
+class Story:
+    """A summarized cluster: what the reader sees for one event."""
+
+    id: str
+    headline: str
+    url: str | None
+    sentences: tuple[Sentence, ...]
+    outlets: tuple[Credit, ...]
+    first_reported: Credit | None = None
+    first_published: datetime | None = None
+    articles: int = 0
+    terms: tuple[str, ...] = ()
+    update: bool = False
+
+    @property
+    def independent_outlets(self) -> int:
+        return len({c.outlet for c in self.outlets if c.copy_of is None})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "headline": self.headline,
+            "sentences": [s.to_dict() for s in self.sentences],
+            "outlets": [c.to_dict() for c in self.outlets],
+        }
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One issue: the ranked stories of one topic at one time."""
+
+    title: str
+    topic: str
+    created: datetime
+    stories: tuple[Story, ...]
+
+    @property
+    def outlets(self) -> tuple[str, ...]:
+        seen = dict.fromkeys(c.outlet for s in self.stories for c in s.outlets)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A digest rendered for email: subject, HTML and plain-text bodies."""
+
+    subject: str
+    html: str
+    text: str
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    """ISO 8601 -> aware UTC datetime (naive input is taken as UTC); raises ValueError."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def _host(url: str | None) -> str | None:
+    if not url or "//" not in url:
+        return None
+    host = url.split("//", 1)[1].split("/", 1)[0].split(":", 1)[0].lower()
+    return host.removeprefix("www.") or None
+
+
+@dataclass(frozen=True)
+class Document:
+    """Raw bytes fetched for a source: a feed, or one file of a folder source."""
+
+    source: Source
+    location: str
+    data: bytes

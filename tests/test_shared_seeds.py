@@ -1,0 +1,50 @@
+"""The real articles in ../shared/seeds (when present): the Seedance coverage is one story, 003 stands apart."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SHARED_SEEDS
+
+from digest import pipeline
+from digest.cluster import Settings, cluster
+from digest.models import Article
+
+pytestmark = pytest.mark.skipif(not SHARED_SEEDS.is_dir(), reason="../shared/seeds is not beside the clone")
+
+
+def _by_prefix(articles: list[Article]) -> dict[str, Article]:
+    """Files are named NNN_hash.txt; key each article by its NNN."""
+    found = {}
+    for path in sorted(SHARED_SEEDS.iterdir()):
+        matching = [a for a in articles if a.title and path.read_text(encoding="utf-8").find(a.title) >= 0]
+        found[path.name[:3]] = matching[0]
+    return found
+
+
+def test_seedance_articles_form_one_story_and_003_stands_apart() -> None:
+    gathered = pipeline.read_articles([str(SHARED_SEEDS)])
+    assert not gathered.errors and len(gathered.articles) == 5
+    articles = _by_prefix(gathered.articles)
+    clusters = cluster(gathered.articles, Settings(threshold=0.2))
+    home = {a.id: c.id for c in clusters for a in c.articles}
+    assert len({home[articles[k].id] for k in ("000", "001", "002", "004")}) == 1
+    assert home[articles["003"].id] != home[articles["000"].id]
+
+
+def test_reworded_copy_credits_the_verge() -> None:
+    gathered = pipeline.read_articles([str(SHARED_SEEDS)])
+    articles = _by_prefix(gathered.articles)
+    clusters = cluster(gathered.articles)
+    story = next(c for c in clusters if any(a.id == articles["001"].id for a in c.articles))
+    assert story.copies.get(articles["000"].id) == articles["001"].id
+    assert story.articles[0].id == articles["001"].id
+
+
+def test_titles_outlets_and_dates_are_sensible() -> None:
+    articles = _by_prefix(pipeline.read_articles([str(SHARED_SEEDS)]).articles)
+    assert articles["001"].outlet == "theverge.com"
+    assert articles["001"].published is not None and articles["001"].published.year == 2026
+    assert articles["002"].title == "DeepSeek 2: The Movie"
+    assert articles["002"].outlet == "M.G. Siegler"
+    assert articles["004"].title == "What caused the pushback against ByteDance's Seedance 2.0?"
+    assert not articles["004"].text.startswith("world politics")
