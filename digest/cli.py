@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import sys
 import webbrowser
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -64,6 +66,74 @@ def preview(config_path: Path, open_browser: bool) -> None:
         click.echo(f"wrote {path}")
     if open_browser:
         webbrowser.open(result.paths[0].resolve().as_uri())
+
+
+@main.command()
+@_config_option
+@click.option("--dry-run", is_flag=True, help="Write the archive page and feeds; send no email, record nothing.")
+@click.option("--digest", "only", metavar="NAME", help="Run only this digest (default: all in the config).")
+@_fail_cleanly
+def run(config_path: Path, dry_run: bool, only: str | None) -> None:
+    """One real run: fetch, build each digest, email it exactly once, publish the archive and feeds."""
+    settings = config.load(config_path)
+    if dry_run:
+        result = pipeline.run(settings, dry_run=True, only=only)
+    else:
+        with pipeline.exclusive(settings):
+            result = pipeline.run(settings, only=only)
+    _report_sources(result.gathered)
+    for report in result.reports:
+        click.echo(report.line())
+        for recipient, reason in report.failed:
+            click.echo(f"error: {report.digest}: {recipient}: {reason}", err=True)
+    if not result.ok:
+        sys.exit(1)
+
+
+@main.command()
+@_config_option
+@_fail_cleanly
+def schedule(config_path: Path) -> None:
+    """Run each digest on its schedule until stopped (SIGTERM or Ctrl-C finish the current send first)."""
+    from digest import schedule as scheduler
+
+    settings = config.load(config_path)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    scheduler.serve(settings)
+
+
+@main.command()
+@_config_option
+@click.option("--no-smtp", is_flag=True, help="Skip the SMTP login check.")
+@_fail_cleanly
+def check(config_path: Path, no_smtp: bool) -> None:
+    """Validate the config, try every source and the SMTP login, and print a health table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    settings = config.load(config_path)
+    result = pipeline.check(settings, smtp=not no_smtp)
+    table = Table(title=f"Sources in {config_path}")
+    for column in ("source", "status", "last success", "items", "latest item", "problem"):
+        table.add_column(column, overflow="fold")
+    for row in result.sources:
+        problem = f"{row.error} ({row.hint})" if row.error else ""
+        if row.redirect:
+            problem = f"moved permanently to {row.redirect}; update [[sources]]. {problem}".strip()
+        table.add_row(
+            row.location, row.status, _when(row.last_success), str(row.items), _when(row.latest_item), problem
+        )
+    Console(width=max(100, Console().width)).print(table)
+    if not no_smtp:
+        smtp = f"{settings.email.host}:{settings.email.port}"
+        click.echo(f"SMTP {smtp}: " + ("login ok" if result.smtp is None else f"error: {result.smtp}"))
+    if result.smtp or any(row.error for row in result.sources):
+        sys.exit(1)
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
 @main.command()

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from apscheduler.triggers.cron import CronTrigger
+
 from digest.errors import ConfigError
 from digest.models import Source
 
@@ -24,6 +26,7 @@ _SECURITY = ("none", "starttls", "ssl")
 
 @dataclass(frozen=True)
 class DigestSettings:
+    name: str
     title: str
     topic: str
     timezone: str
@@ -31,6 +34,9 @@ class DigestSettings:
     days: tuple[str, ...]
     max_stories: int
     max_age_days: int
+    to: tuple[str, ...]
+    quiet_day: bool
+    catch_up_hours: float
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,9 @@ class EmailSettings:
     security: str
     user: str
     password_env: str
+    ca_file: Path | None
+    oauth2_file: Path | None
+    timeout: float
     unsubscribe: str
 
 
@@ -64,18 +73,34 @@ class OutputSettings:
     dir: Path
     base_url: str
     feed_items: int
+    granularity: str
 
 
 @dataclass(frozen=True)
 class Config:
     path: Path
-    digest: DigestSettings
+    digests: tuple[DigestSettings, ...]
     sources: tuple[Source, ...]
     cluster: ClusterSettings
     summary: SummarySettings
     email: EmailSettings
     output: OutputSettings
     state: Path
+
+    @property
+    def digest(self) -> DigestSettings:
+        """The first (often the only) digest."""
+        return self.digests[0]
+
+    def find(self, name: str | None) -> DigestSettings:
+        """The digest called `name` (its slug or title); the first when None."""
+        if name is None:
+            return self.digest
+        for digest in self.digests:
+            if name in (digest.name, digest.title):
+                return digest
+        known = ", ".join(d.name for d in self.digests)
+        raise ConfigError(f"no digest named {name!r} in {self.path}", f"use one of: {known}")
 
 
 # A check returns an error message (what is wrong + how to fix it) or None.
@@ -108,8 +133,20 @@ def _one_of(*choices: str) -> Check:
     return check
 
 
-def _time_of_day(value: Any) -> str | None:
-    return None if re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value) else 'must be a time like "07:00"'
+def _schedule(value: Any) -> str | None:
+    """A time of day like "07:00" (seconds allowed: "07:00:30"), or a five-field cron expression with day names."""
+    if re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?", value):
+        return None
+    fields = value.split()
+    if len(fields) == 5:
+        if re.search(r"\d", fields[4]):
+            return "uses day numbers in its day-of-week field: use names like mon-fri (numbers are ambiguous)"
+        try:
+            CronTrigger.from_crontab(value, timezone="UTC")
+        except ValueError as exc:
+            return f"is not a valid cron expression ({exc})"
+        return None
+    return 'must be a time like "07:00" or a cron expression like "30 6 * * mon-fri"'
 
 
 def _day_names(value: Any) -> str | None:
@@ -147,16 +184,26 @@ def _url_or_empty(value: Any) -> str | None:
     return None if ok else 'must be an http(s) URL like "https://example.org/digest/" or ""'
 
 
+def _slug_check(value: Any) -> str | None:
+    ok = re.fullmatch(r"[a-z0-9][a-z0-9-]*", value)
+    return None if ok else 'must be lowercase letters, digits and dashes, like "ai-daily"'
+
+
+_DIGEST_KEYS: dict[str, _Key] = {
+    "name": _Key(str, "", _slug_check),
+    "title": _Key(str, "Digest", _not_blank),
+    "topic": _Key(str, None, _not_blank),
+    "timezone": _Key(str, "UTC", _zone),
+    "schedule": _Key(str, "07:00", _schedule),
+    "days": _Key(list, list(_DAYS), _day_names),
+    "max_stories": _Key(int, 10, _positive),
+    "max_age_days": _Key(int, 2, _not_negative),
+    "to": _Key(list, [], _addresses),
+    "quiet_day": _Key(bool, False),
+    "catch_up_hours": _Key((int, float), 12, _not_negative),
+}
+
 _SCHEMA: dict[str, dict[str, _Key]] = {
-    "digest": {
-        "title": _Key(str, "Digest", _not_blank),
-        "topic": _Key(str, None, _not_blank),
-        "timezone": _Key(str, "UTC", _zone),
-        "schedule": _Key(str, "07:00", _time_of_day),
-        "days": _Key(list, list(_DAYS), _day_names),
-        "max_stories": _Key(int, 10, _positive),
-        "max_age_days": _Key(int, 2, _not_negative),
-    },
     "cluster": {
         "threshold": _Key((int, float), 0.2, _unit),
         "copy_threshold": _Key((int, float), 0.5, _unit),
@@ -175,12 +222,16 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "security": _Key(str, "starttls", _one_of(*_SECURITY)),
         "user": _Key(str, ""),
         "password_env": _Key(str, "DIGEST_SMTP_PASSWORD"),
+        "ca_file": _Key(str, ""),
+        "oauth2_file": _Key(str, ""),
+        "timeout": _Key((int, float), 30, _positive),
         "unsubscribe": _Key(str, ""),
     },
     "output": {
         "dir": _Key(str, "out", _not_blank),
         "base_url": _Key(str, "", _url_or_empty),
         "feed_items": _Key(int, 20, _positive),
+        "granularity": _Key(str, "issue", _one_of("issue", "story")),
     },
     "state": {
         "path": _Key(str, "state.db", _not_blank),
@@ -281,7 +332,7 @@ def load(path: str | Path) -> Config:
 
 def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
     reader = _Reader(path, text)
-    known = {*_SCHEMA, "sources"}
+    known = {*_SCHEMA, "digest", "digests", "sources"}
     for key in doc:
         if key not in known:
             raise ConfigError(
@@ -290,41 +341,91 @@ def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
             )
     tables: dict[str, dict[str, Any]] = {}
     for name, schema in _SCHEMA.items():
-        raw = doc.get(name, {})
-        if not isinstance(raw, dict):
-            raise reader.fail(name, "must be a table like [" + name + "]", name)
-        tables[name] = reader.table(raw, name, schema)
-    sources = _sources(reader, path, doc.get("sources"))
-    d, c, s, e, o = (tables[k] for k in ("digest", "cluster", "summary", "email", "output"))
+        tables[name] = reader.table(doc.get(name, {}), name, schema)
+    c, s, e, o = (tables[k] for k in ("cluster", "summary", "email", "output"))
     base = path.parent
+    email = EmailSettings(
+        sender=e["from"],
+        to=tuple(e["to"]),
+        subject=e["subject"],
+        host=e["host"],
+        port=e["port"],
+        security=e["security"],
+        user=e["user"],
+        password_env=e["password_env"],
+        ca_file=_existing(reader, base, e["ca_file"], "email.ca_file", "email"),
+        oauth2_file=_existing(reader, base, e["oauth2_file"], "email.oauth2_file", "email"),
+        timeout=float(e["timeout"]),
+        unsubscribe=e["unsubscribe"],
+    )
     return Config(
         path=path,
-        digest=DigestSettings(
-            title=d["title"],
-            topic=d["topic"],
-            timezone=d["timezone"],
-            schedule=d["schedule"],
-            days=tuple(day.lower()[:3] for day in d["days"]),
-            max_stories=d["max_stories"],
-            max_age_days=d["max_age_days"],
-        ),
-        sources=sources,
+        digests=_digests(reader, path, doc, email.to),
+        sources=_sources(reader, path, doc.get("sources")),
         cluster=ClusterSettings(float(c["threshold"]), float(c["copy_threshold"]), float(c["max_gap_days"])),
         summary=SummarySettings(words=s["words"], method=s["method"]),
-        email=EmailSettings(
-            sender=e["from"],
-            to=tuple(e["to"]),
-            subject=e["subject"],
-            host=e["host"],
-            port=e["port"],
-            security=e["security"],
-            user=e["user"],
-            password_env=e["password_env"],
-            unsubscribe=e["unsubscribe"],
+        email=email,
+        output=OutputSettings(
+            dir=base / o["dir"], base_url=o["base_url"], feed_items=o["feed_items"], granularity=o["granularity"]
         ),
-        output=OutputSettings(dir=base / o["dir"], base_url=o["base_url"], feed_items=o["feed_items"]),
         state=base / tables["state"]["path"],
     )
+
+
+def _existing(reader: _Reader, base: Path, value: str, key: str, table: str) -> Path | None:
+    if not value:
+        return None
+    path = base / value
+    if not path.is_file():
+        raise reader.fail(key, f"names a file that does not exist ({path})", table)
+    return path
+
+
+def _digests(
+    reader: _Reader, path: Path, doc: dict[str, Any], recipients: tuple[str, ...]
+) -> tuple[DigestSettings, ...]:
+    """One [digest] table, or several [[digests]]: each its own topic, schedule and recipients."""
+    if "digest" in doc and "digests" in doc:
+        raise ConfigError(
+            f"{path}: both [digest] and [[digests]] are set",
+            "keep one: [digest] for one digest, [[digests]] for several",
+        )
+    tables: list[tuple[dict[str, Any], int | None]]
+    if "digests" in doc:
+        raw = doc["digests"]
+        if not isinstance(raw, list) or not raw:
+            raise reader.fail("digests", "must be one or more [[digests]] tables", "digests")
+        tables = [(reader.table(item, "digests", _DIGEST_KEYS, i), i) for i, item in enumerate(raw)]
+    else:
+        tables = [(reader.table(doc.get("digest", {}), "digest", _DIGEST_KEYS), None)]
+    digests = tuple(_digest(values, recipients) for values, _ in tables)
+    names = [d.name for d in digests]
+    for (_, index), name in zip(tables, names, strict=True):
+        if names.count(name) > 1:
+            raise reader.fail(
+                f"digests[{index}].name", f"repeats the name {name!r}: give each digest its own", "digests", index
+            )
+    return digests
+
+
+def _digest(values: dict[str, Any], recipients: tuple[str, ...]) -> DigestSettings:
+    return DigestSettings(
+        name=values["name"] or _slug(values["title"]),
+        title=values["title"],
+        topic=values["topic"],
+        timezone=values["timezone"],
+        schedule=values["schedule"],
+        days=tuple(day.lower()[:3] for day in values["days"]),
+        max_stories=values["max_stories"],
+        max_age_days=values["max_age_days"],
+        to=tuple(values["to"]) or recipients,
+        quiet_day=values["quiet_day"],
+        catch_up_hours=float(values["catch_up_hours"]),
+    )
+
+
+def _slug(title: str) -> str:
+    return "-".join(re.findall(r"[a-z0-9]+", title.lower())) or "digest"
 
 
 def _sources(reader: _Reader, path: Path, raw: Any) -> tuple[Source, ...]:

@@ -6,14 +6,26 @@ the message is built here with EmailMessage: multipart/alternative, the text par
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import re
+import smtplib
+import ssl
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any, Protocol
 
+import yagmail
+
+from digest.config import EmailSettings
+from digest.errors import DeliveryError
 from digest.models import Rendered
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -62,3 +74,150 @@ def build_message(
 def write_message(message: EmailMessage, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(message.as_bytes())
+
+
+# -- sending ----------------------------------------------------------------------------------------------
+
+
+class Connection(Protocol):
+    """What sending needs from an SMTP connection; tests pass fakes, `digest run` a yagmail one."""
+
+    def open(self) -> None: ...
+
+    def send(self, message: EmailMessage) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one recipient's delivery ended: sent, rejected (5xx, final) or failed (retries exhausted)."""
+
+    status: str
+    error: str | None = None
+
+
+class YagmailConnection:
+    """yagmail for the connection only: host, port, SSL/STARTTLS with verified certificates, login or OAuth2."""
+
+    def __init__(self, settings: EmailSettings, environ: Mapping[str, str] = os.environ) -> None:
+        self.settings = settings
+        self.password = _password(settings, environ) if settings.user and not settings.oauth2_file else None
+        self.client: Any = None
+
+    def open(self) -> None:
+        """Connect and log in now (sending connects on demand); raises DeliveryError with a hint."""
+        if self.client is not None:
+            return
+        try:
+            self.client = self._connect()
+        except smtplib.SMTPAuthenticationError as exc:
+            raise DeliveryError(
+                f"SMTP login refused by {self.settings.host}: {exc.smtp_code} {_text(exc.smtp_error)}",
+                f"check email.user and ${self.settings.password_env}",
+            ) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(
+                f"cannot connect to SMTP server {self.settings.host}:{self.settings.port}: {exc}",
+                "check email.host, email.port, email.security and email.ca_file",
+            ) from None
+
+    def _connect(self) -> Any:
+        settings = self.settings
+        context = ssl.create_default_context(cafile=str(settings.ca_file) if settings.ca_file else None)
+        extra: dict[str, Any] = {"timeout": settings.timeout}
+        if settings.security == "ssl":
+            extra["context"] = context
+        client = yagmail.SMTP(
+            user=settings.user or settings.sender,
+            password=self.password,
+            host=settings.host,
+            port=settings.port,
+            smtp_ssl=settings.security == "ssl",
+            smtp_starttls={"context": context} if settings.security == "starttls" else False,
+            smtp_skip_login=not settings.user and not settings.oauth2_file,
+            oauth2_file=str(settings.oauth2_file) if settings.oauth2_file else None,
+            soft_email_validation=False,
+            **extra,
+        )
+        client.user = settings.user  # yagmail turns a login without "@" into "<login>@gmail.com"
+        try:
+            client.login()
+        except BaseException:
+            if client.smtp is not None:  # a refused login leaves the socket open
+                client.smtp.close()
+            raise
+        return client
+
+    def send(self, message: EmailMessage) -> None:
+        if self.client is None:
+            self.client = self._connect()  # connection errors go to send()'s retry loop as they are
+        try:
+            self.client.smtp.send_message(message)
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == 421:  # the server closes the connection after 421: reconnect next time
+                self.close()
+            raise
+        except (smtplib.SMTPServerDisconnected, OSError):
+            self.close()  # the next attempt reconnects
+            raise
+
+    def close(self) -> None:
+        if self.client is not None:
+            with contextlib.suppress(Exception):  # closing a dead connection has nothing left to report
+                self.client.smtp.quit()
+            self.client = None
+
+
+def _password(settings: EmailSettings, environ: Mapping[str, str]) -> str:
+    """From the environment variable the config names, else the keyring; never an interactive prompt."""
+    value = environ.get(settings.password_env)
+    if value:
+        return value
+    try:
+        import keyring  # optional: only when the user installed it
+
+        stored = keyring.get_password("yagmail", settings.user)
+    except Exception:  # keyring absent or without a backend: fall through to the clear error below
+        stored = None
+    if stored:
+        return str(stored)
+    raise DeliveryError(
+        f"no SMTP password for {settings.user}",
+        f"set the environment variable {settings.password_env} (email.password_env) or store it with keyring",
+    )
+
+
+def send(
+    connection: Connection,
+    message: EmailMessage,
+    *,
+    delays: Sequence[float] = (2.0, 10.0, 30.0),
+    sleep: Callable[[float], None] = time.sleep,
+) -> Outcome:
+    """Send one message; 4xx replies and connection errors are retried after each delay, 5xx is final."""
+    error = "not attempted"
+    for delay in (*delays, None):
+        try:
+            connection.send(message)
+            return Outcome("sent")
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, reply = next(iter(exc.recipients.values()))
+            error = f"{code} {_text(reply)}"
+            if code >= 500:
+                return Outcome("rejected", error)
+        except smtplib.SMTPAuthenticationError as exc:
+            return Outcome("failed", f"login refused: {exc.smtp_code} {_text(exc.smtp_error)}")
+        except smtplib.SMTPResponseException as exc:
+            error = f"{exc.smtp_code} {_text(exc.smtp_error)}"
+            if exc.smtp_code >= 500:
+                return Outcome("rejected", error)
+        except (smtplib.SMTPException, OSError) as exc:
+            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if delay is not None:
+            sleep(delay)
+    return Outcome("failed", error)
+
+
+def _text(reply: bytes | str) -> str:
+    return header_safe(reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply)

@@ -8,6 +8,7 @@
     ├── InputError               JSON Lines given to `digest cluster` / `digest summarize`
     ├── QueryError               the topic query does not parse
     ├── RenderError              a template or MJML failed
+    ├── StateError               the SQLite state file cannot be opened or is from a newer digest
     └── DeliveryError            SMTP: connection, login, rejected recipients
 
 The CLI prints `error: <message> (<hint>)` on one line and exits 1; nothing else is caught.
@@ -58,6 +59,10 @@ class QueryError(DigestError):
 
 class RenderError(DigestError):
     """A template or the MJML step failed."""
+
+
+class StateError(DigestError):
+    """The state file cannot be opened or is not ours."""
 
 
 class DeliveryError(DigestError):

@@ -159,6 +159,39 @@ class Story:
             "outlets": [c.to_dict() for c in self.outlets],
         }
 
+    def to_record(self) -> dict[str, Any]:
+        """Everything, for the state store (to_dict is the `digest summarize` output format)."""
+        first = self.first_reported.to_dict() if self.first_reported else None
+        return self.to_dict() | {
+            "url": self.url,
+            "first_reported": first,
+            "first_published": _iso(self.first_published),
+            "articles": self.articles,
+            "terms": list(self.terms),
+            "update": self.update,
+        }
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> Story:
+        first = data.get("first_reported")
+        return cls(
+            id=data["id"],
+            headline=data["headline"],
+            url=data.get("url"),
+            sentences=tuple(
+                Sentence(
+                    s["text"], s["outlet"], s.get("url"), tuple(Credit(a["outlet"], a.get("url")) for a in s["also"])
+                )
+                for s in data["sentences"]
+            ),
+            outlets=tuple(Credit(**c) for c in data["outlets"]),
+            first_reported=Credit(**first) if first else None,
+            first_published=parse_iso(data.get("first_published")),
+            articles=data.get("articles", 0),
+            terms=tuple(data.get("terms", ())),
+            update=bool(data.get("update", False)),
+        )
+
 
 @dataclass(frozen=True)
 class Digest:
@@ -212,3 +245,142 @@ class Document:
     source: Source
     location: str
     data: bytes
+
+
+@dataclass(frozen=True)
+class HttpCache:
+    """What a feed's last response said for conditional GET."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    """One source's record in the state store, as `digest check` shows it."""
+
+    location: str
+    status: str
+    last_attempt: datetime | None = None
+    last_success: datetime | None = None
+    failures: int = 0
+    items: int = 0
+    latest_item: datetime | None = None
+    error: str | None = None
+    hint: str | None = None
+    redirect: str | None = None
+    disabled: bool = False
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One recipient's copy of one issue. status: pending, sending, sent, rejected, failed."""
+
+    issue: str
+    recipient: str
+    message_id: str
+    status: str
+    attempts: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One built digest as stored and published: what the archive page and the feeds are made of."""
+
+    id: str
+    digest: str
+    title: str
+    created: datetime
+    subject: str
+    html: str
+    text: str
+    stories: tuple[Story, ...] = ()
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    """How hard fetching may try (config's `[fetch]` table): concurrency, timeouts, size cap, retries.
+
+    `concurrency` bounds requests in flight overall and `per_host` per origin (scheme, host, port), as browsers
+    do. `deadline` bounds one source from its first byte sent to its last byte read, retries included.
+    A wait (Retry-After or backoff) longer than `max_retry_wait` is not waited for: the source fails this run.
+    """
+
+    concurrency: int = 16
+    per_host: int = 4
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    deadline: float = 60.0
+    max_bytes: int = 10 * 1024 * 1024
+    retries: int = 2
+    backoff: float = 1.0
+    max_retry_wait: float = 30.0
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What fetching one source gave. outcome: `ok` (documents), `not_modified` (304) or `error`.
+
+    `cache` is the HttpCache to store for next time (None: keep the stored one); `redirect` is where a permanent
+    redirect points (the source should be updated to it); `gone` means HTTP 410: disable the source.
+    """
+
+    source: Source
+    outcome: str
+    documents: tuple[Document, ...] = ()
+    status: int | None = None
+    cache: HttpCache | None = None
+    redirect: str | None = None
+    error: str | None = None
+    hint: str | None = None
+    gone: bool = False
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """One source after fetch and parse: its articles, or why there are none.
+
+    `error`/`hint` are set when the source gave no articles (a fetch error when `fetched.outcome` is `error`,
+    otherwise a parse error). `teasers` are the ids of articles whose page should be fetched for full text.
+    """
+
+    fetched: FetchResult
+    articles: tuple[Article, ...] = ()
+    warnings: tuple[str, ...] = ()
+    error: str | None = None
+    hint: str | None = None
+    teasers: tuple[str, ...] = ()
+
+    @property
+    def source(self) -> Source:
+        return self.fetched.source
+
+    @property
+    def status(self) -> str:
+        """ok, not_modified, gone or error: the FeedHealth status."""
+        if self.fetched.gone:
+            return "gone"
+        if self.error:
+            return "error"
+        return self.fetched.outcome
+
+    def health(self, previous: FeedHealth | None, now: datetime) -> FeedHealth:
+        """The record to store for this source, carrying counts forward from the previous one."""
+        failed = self.error is not None
+        fresh = self.fetched.outcome == "ok" and not failed
+        before_items, before_failures = (previous.items, previous.failures) if previous else (0, 0)
+        dates = [a.published for a in self.articles if a.published]
+        return FeedHealth(
+            location=self.source.location,
+            status=self.status,
+            last_attempt=now,
+            last_success=None if failed else now,
+            failures=before_failures + 1 if failed else 0,
+            items=len(self.articles) if fresh else before_items,
+            latest_item=max(dates) if dates else None,
+            error=self.error,
+            hint=self.hint,
+            redirect=self.fetched.redirect,
+            disabled=self.fetched.gone,
+        )

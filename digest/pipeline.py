@@ -4,19 +4,23 @@ rank -> render -> deliver. Stages never import each other; everything they excha
 
 from __future__ import annotations
 
+import fcntl
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from digest import cluster as clusterer
-from digest import deliver, fetch, parse, rank, render, select, summarize
-from digest.config import Config
-from digest.errors import InputError, SourceError
-from digest.models import Article, Cluster, Digest, Rendered, Source, Story
+from digest import deliver, fetch, parse, publish, rank, render, select, store, summarize
+from digest.config import Config, DigestSettings
+from digest.errors import DigestError, InputError, SourceError, StateError
+from digest.models import Article, Cluster, Digest, FeedHealth, Issue, Rendered, Source, Story
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -65,39 +69,49 @@ def cluster_settings(config: Config) -> clusterer.Settings:
     return clusterer.Settings(threshold=c.threshold, copy_threshold=c.copy_threshold, max_gap_days=c.max_gap_days)
 
 
-def build_digest(config: Config, articles: Sequence[Article], now: datetime) -> Digest:
-    """Select, cluster, summarize and rank: the issue that `articles` make under this config."""
-    query = select.parse_query(config.digest.topic)
-    chosen = select.select(articles, query, now=now, max_age_days=config.digest.max_age_days)
+def build_digest(
+    config: Config,
+    articles: Sequence[Article],
+    now: datetime,
+    settings: DigestSettings | None = None,
+    exclude: frozenset[str] = frozenset(),
+) -> Digest:
+    """Select, cluster, summarize and rank: the issue that `articles` make for one digest of this config."""
+    return _build(config, settings or config.digest, articles, now, exclude)[0]
+
+
+def _build(
+    config: Config, settings: DigestSettings, articles: Sequence[Article], now: datetime, exclude: frozenset[str]
+) -> tuple[Digest, dict[str, list[str]]]:
+    """The digest, and the ids of the articles behind each of its stories (what gets marked as sent)."""
+    query = select.parse_query(settings.topic)
+    chosen = select.select(articles, query, now=now, max_age_days=settings.max_age_days, exclude=exclude)
     clusters = clusterer.cluster(chosen, cluster_settings(config))
     stories = [summarize.summarize(c, config.summary.words, config.summary.method) for c in clusters]
-    ranked = rank.rank(stories, config.digest.max_stories)
-    return Digest(title=config.digest.title, topic=config.digest.topic, created=now, stories=tuple(ranked))
+    ranked = rank.rank(stories, settings.max_stories)
+    members = {c.id: [a.id for a in c.articles] for c in clusters}
+    digest = Digest(title=settings.title, topic=settings.topic, created=now, stories=tuple(ranked))
+    return digest, {story.id: members[story.id] for story in ranked}
 
 
-def render_digest(config: Config, digest: Digest) -> Rendered:
-    base = config.output.base_url
+def render_digest(config: Config, digest: Digest, archive_url: str | None = None) -> Rendered:
     return render.render(
         digest,
         templates=templates_dir(),
         subject=config.email.subject,
-        archive_url=base or None,
+        archive_url=archive_url,
         unsubscribe=config.email.unsubscribe or None,
     )
 
 
-def issue_id(config: Config, digest: Digest) -> str:
-    return f"{config.digest.title}/{digest.created.date().isoformat()}"
-
-
-def email_for(config: Config, digest: Digest, rendered: Rendered, recipient: str) -> EmailMessage:
+def email_for(config: Config, issue: Issue, recipient: str) -> EmailMessage:
     return deliver.build_message(
-        rendered,
+        Rendered(subject=issue.subject, html=issue.html, text=issue.text),
         sender=config.email.sender,
         recipient=recipient,
-        issue=issue_id(config, digest),
-        date=digest.created,
-        list_id=f"{_slug(config.digest.title)}.{config.email.sender.rpartition('@')[2]}",
+        issue=issue.id,
+        date=issue.created,
+        list_id=f"{issue.digest}.{config.email.sender.rpartition('@')[2]}",
         unsubscribe=config.email.unsubscribe or None,
     )
 
@@ -115,13 +129,15 @@ def preview(config: Config, now: datetime | None = None) -> Preview:
     gathered = gather(config.sources)
     digest = build_digest(config, gathered.articles, now)
     rendered = render_digest(config, digest)
-    recipient = config.email.to[0] if config.email.to else "reader@localhost"
+    settings = config.digest
+    issue = _issue(settings, f"{settings.name}-preview", digest, rendered)
+    recipient = settings.to[0] if settings.to else "reader@localhost"
     out = config.output.dir
     out.mkdir(parents=True, exist_ok=True)
     paths = (out / "preview.html", out / "preview.txt", out / "preview.eml")
     paths[0].write_text(rendered.html, encoding="utf-8")
     paths[1].write_text(rendered.text, encoding="utf-8")
-    deliver.write_message(email_for(config, digest, rendered, recipient), paths[2])
+    deliver.write_message(email_for(config, issue, recipient), paths[2])
     return Preview(digest=digest, paths=paths, gathered=gathered)
 
 
@@ -171,5 +187,279 @@ def summarize_clusters(clusters: Sequence[Cluster], words: int, method: str) -> 
     return [summarize.summarize(c, words, method) for c in clusters]
 
 
-def _slug(value: str) -> str:
-    return "".join(ch if ch.isalnum() else "-" for ch in value.lower()).strip("-") or "digest"
+def _issue(settings: DigestSettings, ident: str, digest: Digest, rendered: Rendered) -> Issue:
+    return Issue(
+        id=ident,
+        digest=settings.name,
+        title=settings.title,
+        created=digest.created,
+        subject=rendered.subject,
+        html=rendered.html,
+        text=rendered.text,
+        stories=digest.stories,
+    )
+
+
+# -- run: build, send exactly once, publish ------------------------------------------------------------------
+
+Connect = Callable[[], deliver.Connection]
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What one run did for one digest: the line `digest run` and `digest schedule` log."""
+
+    digest: str
+    issue: str | None
+    stories: int = 0
+    articles: int = 0
+    outlets: int = 0
+    sent: tuple[str, ...] = ()
+    failed: tuple[tuple[str, str], ...] = ()
+    seconds: float = 0.0
+    note: str = ""
+
+    def line(self) -> str:
+        what = f"issue {self.issue}: " if self.issue else ""
+        counts = f"{self.stories} stories, {self.articles} articles, {self.outlets} outlets"
+        recipients = f"sent to {len(self.sent)}/{len(self.sent) + len(self.failed)} recipients"
+        note = f"; {self.note}" if self.note else ""
+        return f"{self.digest}: {what}{counts}; {recipients}{note} ({self.seconds:.1f} s)"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    reports: tuple[RunReport, ...]
+    gathered: Gathered
+
+    @property
+    def ok(self) -> bool:
+        return not any(r.failed for r in self.reports)
+
+
+def run(
+    config: Config,
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    connect: Connect | None = None,
+    only: str | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RunResult:
+    """One real run of each digest (or `only` one): fetch, build, send exactly once, publish, record.
+
+    With dry_run the archive pages and feeds are written but no email is sent and the state is not changed.
+    """
+    now = now or datetime.now(UTC)
+    digests = [config.find(only)] if only else list(config.digests)
+    with store.Store(config.state) as state:
+        gathered = gather(config.sources)
+        if config.sources and len(gathered.errors) >= len(config.sources) and not gathered.articles:
+            reasons = "; ".join(str(e) for e in gathered.errors)
+            raise SourceError(
+                "all sources",
+                f"every source failed, nothing was sent or marked: {reasons}",
+                "run `digest check` to see each source's problem",
+            )
+        if not dry_run:
+            state.save_articles(gathered.articles, now)
+        reports = tuple(
+            _run_digest(config, settings, state, gathered, now, dry_run, connect or _smtp(config), sleep)
+            for settings in digests
+        )
+    return RunResult(reports, gathered)
+
+
+def _smtp(config: Config) -> Connect:
+    return lambda: deliver.YagmailConnection(config.email)
+
+
+def _run_digest(
+    config: Config,
+    settings: DigestSettings,
+    state: store.Store,
+    gathered: Gathered,
+    now: datetime,
+    dry_run: bool,
+    connect: Connect,
+    sleep: Callable[[float], None],
+) -> RunReport:
+    started = time.monotonic()
+    site = _site(config, settings)
+    unfinished = [] if dry_run else state.unfinished_issues(settings.name)
+    if unfinished:
+        # An interrupted issue is finished first; a new one waits for the next run so nobody gets two at once.
+        report = _resume(config, settings, state, unfinished, connect, sleep)
+    else:
+        report = _new_issue(config, settings, state, gathered, now, dry_run, connect, sleep)
+    if not dry_run:
+        _publish(config, site, state.sent_issues(settings.name))
+    return replace(report, seconds=time.monotonic() - started)
+
+
+def _resume(
+    config: Config,
+    settings: DigestSettings,
+    state: store.Store,
+    issues: Sequence[Issue],
+    connect: Connect,
+    sleep: Callable[[float], None],
+) -> RunReport:
+    sent: list[str] = []
+    failed: list[tuple[str, str]] = []
+    for issue in issues:
+        done, refused = _send_issue(config, state, issue, connect, sleep)
+        sent.extend(done)
+        failed.extend(refused)
+    names = ", ".join(i.id for i in issues)
+    return RunReport(settings.name, issues[-1].id, sent=tuple(sent), failed=tuple(failed), note=f"resumed {names}")
+
+
+def _new_issue(
+    config: Config,
+    settings: DigestSettings,
+    state: store.Store,
+    gathered: Gathered,
+    now: datetime,
+    dry_run: bool,
+    connect: Connect,
+    sleep: Callable[[float], None],
+) -> RunReport:
+    oldest = now - timedelta(days=settings.max_age_days) if settings.max_age_days else datetime.min.replace(tzinfo=UTC)
+    candidates = {a.id: a for a in [*state.articles_since(oldest), *gathered.articles]}
+    digest, members = _build(config, settings, list(candidates.values()), now, state.sent_articles(settings.name))
+    if not digest.stories and not settings.quiet_day:
+        return RunReport(settings.name, None, note="nothing new; sent nothing")
+    ident = _next_issue_id(state, settings, now)
+    site = _site(config, settings)
+    page = site.url(publish.archive_path(_issue(settings, ident, digest, Rendered("", "", ""))))
+    issue = _issue(settings, ident, digest, render_digest(config, digest, page if config.output.base_url else None))
+    report = RunReport(
+        settings.name,
+        ident,
+        stories=len(digest.stories),
+        articles=sum(len(ids) for ids in members.values()),
+        outlets=len(digest.outlets),
+    )
+    if dry_run:
+        _publish(config, site, [*state.sent_issues(settings.name), issue])
+        return replace(report, note=f"dry run: would send to {len(settings.to)} recipients")
+    recipients = [(r, deliver.message_id(ident, r, _domain(config))) for r in settings.to]
+    state.save_issue(issue, members, recipients)
+    sent, failed = _send_issue(config, state, issue, connect, sleep)
+    return replace(report, sent=sent, failed=failed)
+
+
+def _send_issue(
+    config: Config, state: store.Store, issue: Issue, connect: Connect, sleep: Callable[[float], None]
+) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """Deliver every delivery of the issue not yet made; each is recorded before and after its SMTP transaction."""
+    todo = [d for d in state.deliveries(issue.id) if d.status in ("pending", "sending", "failed")]
+    sent: list[str] = []
+    failed: list[tuple[str, str]] = []
+    if not todo:
+        return (), ()
+    try:
+        connection = connect()
+    except DigestError as error:
+        for delivery in todo:
+            state.mark_delivery(issue.id, delivery.recipient, "failed", datetime.now(UTC), str(error))
+        return (), tuple((d.recipient, str(error)) for d in todo)
+    try:
+        for delivery in todo:
+            state.mark_delivery(issue.id, delivery.recipient, "sending", datetime.now(UTC))
+            outcome = deliver.send(connection, email_for(config, issue, delivery.recipient), sleep=sleep)
+            state.mark_delivery(issue.id, delivery.recipient, outcome.status, datetime.now(UTC), outcome.error)
+            if outcome.status == "sent":
+                sent.append(delivery.recipient)
+            else:
+                failed.append((delivery.recipient, outcome.error or outcome.status))
+    finally:
+        connection.close()
+    return tuple(sent), tuple(failed)
+
+
+def _next_issue_id(state: store.Store, settings: DigestSettings, now: datetime) -> str:
+    """<name>-<local date>, then -2, -3 ... when that day already has an issue."""
+    day = now.astimezone(ZoneInfo(settings.timezone)).date().isoformat()
+    taken = set(state.issue_ids(settings.name))
+    ident, number = f"{settings.name}-{day}", 1
+    while ident in taken:
+        number += 1
+        ident = f"{settings.name}-{day}-{number}"
+    return ident
+
+
+def _domain(config: Config) -> str:
+    return config.email.sender.rpartition("@")[2] or "localhost"
+
+
+def _site(config: Config, settings: DigestSettings) -> publish.Site:
+    return publish.Site(config.output.dir, config.output.base_url, settings.name, settings.title, settings.topic)
+
+
+def _publish(config: Config, site: publish.Site, issues: Sequence[Issue]) -> None:
+    publish.publish(site, issues, keep=config.output.feed_items, granularity=config.output.granularity)
+
+
+# -- check ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    sources: tuple[FeedHealth, ...]
+    smtp: str | None  # None when the login worked, else why it did not
+
+
+def check(config: Config, *, smtp: bool = True, connect: Connect | None = None) -> CheckResult:
+    """Try every source now and, optionally, the SMTP login; nothing is recorded."""
+    now = datetime.now(UTC)
+    rows = []
+    with store.Store(config.state) as state:
+        for source in config.sources:
+            gathered = gather([source])
+            known = state.feed_health(source.location)
+            latest = max((a.published for a in gathered.articles if a.published), default=None)
+            error = gathered.errors[0] if gathered.errors else None
+            rows.append(
+                FeedHealth(
+                    location=source.location,
+                    status="error" if error else "ok",
+                    last_attempt=now,
+                    last_success=now if not error else known.last_success if known else None,
+                    items=len(gathered.articles),
+                    latest_item=latest,
+                    error=error.message if error else None,
+                    hint=error.hint if error else None,
+                    redirect=known.redirect if known else None,
+                )
+            )
+    problem = None
+    if smtp:
+        connection = (connect or _smtp(config))()
+        try:
+            connection.open()
+        except DigestError as failure:
+            problem = str(failure)
+        finally:
+            connection.close()
+    return CheckResult(tuple(rows), problem)
+
+
+@contextmanager
+def exclusive(config: Config) -> Iterator[None]:
+    """Hold the state's lock: two `digest run` or `digest schedule` processes never send the same issue."""
+    path = config.state.with_name(config.state.name + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StateError(
+                f"{config.state} is in use by another digest run or schedule",
+                "wait for it to finish, or stop the other `digest schedule`",
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

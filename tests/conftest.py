@@ -37,3 +37,44 @@ def expected_grouping() -> list[Expected]:
 @pytest.fixture(scope="session")
 def grouping() -> list[Expected]:
     return expected_grouping()
+
+
+def write_config(folder: Path, *, port: int = 25, extra_email: str = "", digest: str = "", output: str = "") -> Path:
+    """A config in `folder` that reads the seeds and mails 127.0.0.1:`port` (plain SMTP unless overridden)."""
+    if not (folder / "seeds").exists():
+        (folder / "seeds").symlink_to(SEEDS)
+    text = f"""
+[digest]
+name = "ai"
+title = "AI Digest"
+topic = 'AI OR "training data" OR chatbot OR generative OR "synthetic voice"'
+max_age_days = 0
+{digest}
+
+[[sources]]
+path = "seeds/feeds"
+
+[[sources]]
+path = "seeds/articles"
+
+[email]
+from = "digest@example.org"
+to = ["a@example.org", "b@example.org", "c@example.org"]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+timeout = 5
+unsubscribe = "https://example.org/unsubscribe?list=ai"
+{extra_email}
+
+[output]
+dir = "out"
+base_url = "https://digest.example.org/"
+{output}
+
+[state]
+path = "state.db"
+"""
+    path = folder / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

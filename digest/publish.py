@@ -1,0 +1,157 @@
+"""Publishing: the web archive (one page per issue and an index) and the RSS 2.0 / Atom feeds of issues.
+
+Feeds are made with feedgen, minding its traps: the last `link()` call becomes the RSS <link>, so the
+rel="self" link goes first; entries are added with order="append" (the default prepends); every datetime is
+aware. Output is static files under `out/`, so any static host serves the archive and the feed links resolve.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin
+
+import nh3
+from feedgen.feed import FeedGenerator
+
+from digest.models import Issue, Story
+
+_BODY = re.compile(r"(<body[^>]*>)", re.I)
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where the output lives: `folder` on disk, served at `base_url` ("" when not served anywhere)."""
+
+    folder: Path
+    base_url: str
+    digest: str
+    title: str
+    topic: str
+
+    def url(self, relative: str) -> str:
+        """Absolute, as feeds require: under base_url, or the folder's file: URL when nothing serves it."""
+        base = self.base_url or self.folder.resolve().as_uri()
+        return urljoin(base if base.endswith("/") else base + "/", relative)
+
+
+def archive_path(issue: Issue) -> str:
+    """archive/<digest>/<date>.html; a second issue on one day is <date>-2.html (the issue id's tail)."""
+    return f"archive/{issue.digest}/{issue.id.removeprefix(issue.digest + '-')}.html"
+
+
+def publish(site: Site, issues: Sequence[Issue], *, keep: int, granularity: str = "issue") -> list[Path]:
+    """Write each issue's archive page, the archive index and both feeds; returns the files written."""
+    newest = sorted(issues, key=lambda i: (i.created, i.id), reverse=True)
+    written = [_write(site.folder / archive_path(issue), archive_page(site, issue)) for issue in newest]
+    written.append(_write(site.folder / "archive" / site.digest / "index.html", index_page(site, newest)))
+    rss, atom = feeds(site, newest[:keep], granularity)
+    written.append(_write(site.folder / f"{site.digest}.rss", rss))
+    written.append(_write(site.folder / f"{site.digest}.atom", atom))
+    return written
+
+
+def _write(path: Path, content: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    temporary.write_bytes(data)
+    temporary.replace(path)  # readers of a served folder never see half a file
+    return path
+
+
+def archive_page(site: Site, issue: Issue) -> str:
+    """The email's HTML with a small web header linking back to the index."""
+    header = (
+        '<div style="font:14px/1.4 system-ui,sans-serif;padding:8px 16px;border-bottom:1px solid #ccc">'
+        f'<a href="index.html">&larr; All issues of {html.escape(site.title)}</a></div>'
+    )
+    return _BODY.sub(lambda m: m.group(1) + header, issue.html, count=1)
+
+
+def index_page(site: Site, issues: Sequence[Issue]) -> str:
+    rows = "\n".join(
+        f'<li><a href="{html.escape(Path(archive_path(i)).name)}">{html.escape(i.subject)}</a>'
+        f" <small>({len(i.stories)} stories)</small></li>"
+        for i in issues
+    )
+    title = html.escape(site.title)
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        '<meta name="color-scheme" content="light dark">'
+        f"<title>{title}: archive</title></head>"
+        '<body style="font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:2em auto;padding:0 1em">'
+        f"<h1>{title}</h1><p>Topic: {html.escape(site.topic)}</p><ul>\n{rows}\n</ul>"
+        f'<p><a href="../../{html.escape(site.digest)}.rss">RSS</a> · '
+        f'<a href="../../{html.escape(site.digest)}.atom">Atom</a></p></body></html>\n'
+    )
+
+
+def feeds(site: Site, issues: Sequence[Issue], granularity: str) -> tuple[bytes, bytes]:
+    """RSS 2.0 and Atom documents, newest first, one item per issue (or per story)."""
+    rss = _generator(site, issues, granularity, site.url(f"{site.digest}.rss"), "application/rss+xml")
+    atom = _generator(site, issues, granularity, site.url(f"{site.digest}.atom"), "application/atom+xml")
+    return rss.rss_str(pretty=True), atom.atom_str(pretty=True)
+
+
+def _generator(site: Site, issues: Sequence[Issue], granularity: str, self_url: str, kind: str) -> FeedGenerator:
+    """One feed document; each format gets its own so that its rel="self" link names itself."""
+    generator = FeedGenerator()
+    generator.id(site.url(f"archive/{site.digest}/index.html"))
+    generator.title(site.title)
+    generator.description(f"Daily digest on: {site.topic}")
+    generator.language("en")
+    generator.generator("digest")
+    generator.link(href=self_url, rel="self", type=kind)
+    generator.link(href=site.url(f"archive/{site.digest}/index.html"), rel="alternate")  # last link = RSS <link>
+    if issues:
+        generator.updated(issues[0].created)
+        generator.lastBuildDate(issues[0].created)
+    for issue in issues:
+        if granularity == "story":
+            for story in issue.stories:
+                _story_entry(generator, site, issue, story)
+        else:
+            _issue_entry(generator, site, issue)
+    return generator
+
+
+def _issue_entry(generator: FeedGenerator, site: Site, issue: Issue) -> None:
+    entry = generator.add_entry(order="append")
+    link = site.url(archive_path(issue))
+    entry.id(f"tag:digest,{issue.created.date().isoformat()}:{issue.digest}/{issue.id}")
+    entry.guid(entry.id(), permalink=False)
+    entry.title(issue.subject)
+    entry.link(href=link)
+    entry.published(issue.created)
+    entry.updated(issue.created)
+    entry.description(_summary(issue))
+    entry.content(_clean_html(issue.html), type="html")
+
+
+def _story_entry(generator: FeedGenerator, site: Site, issue: Issue, story: Story) -> None:
+    entry = generator.add_entry(order="append")
+    entry.id(f"tag:digest,{issue.created.date().isoformat()}:{issue.digest}/{issue.id}/{story.id}")
+    entry.guid(entry.id(), permalink=False)
+    entry.title(story.headline)
+    entry.link(href=story.url or site.url(archive_path(issue)))
+    entry.published(issue.created)
+    entry.updated(issue.created)
+    text = " ".join(f"{s.text} ({s.outlet})" for s in story.sentences)
+    entry.description(text or story.headline)
+
+
+def _summary(issue: Issue) -> str:
+    headlines = "; ".join(s.headline for s in issue.stories)
+    return f"{len(issue.stories)} stories: {headlines}" if headlines else issue.subject
+
+
+def _clean_html(markup: str) -> str:
+    """The issue's HTML for a feed reader: no styles or scripts, only safe tags and http(s) links."""
+    body = markup.split("<body", 1)[-1]
+    body = body.split(">", 1)[-1] if "<body" in markup else body
+    return nh3.clean(body, url_schemes={"http", "https", "mailto"})

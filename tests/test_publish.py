@@ -1,0 +1,88 @@
+"""The archive and the RSS/Atom feeds of issues: valid, stable, newest first, escaped."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import feedparser
+from conftest import write_config
+
+from digest import config, pipeline, publish
+from digest.models import Credit, Issue, Sentence, Story
+
+NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+
+
+def _issue(day: int, title: str = "Studio sues <b>startup</b> & co") -> Issue:
+    story = Story(
+        id=f"c-{day}",
+        headline=title,
+        url="https://ledger.example/a",
+        sentences=(Sentence("A studio sued a startup on Monday.", "The Ledger", "https://ledger.example/a"),),
+        outlets=(Credit("The Ledger", "https://ledger.example/a", "Studio sues"),),
+    )
+    created = NOW + timedelta(days=day)
+    return Issue(
+        id=f"ai-{created.date().isoformat()}",
+        digest="ai",
+        title="AI Digest",
+        created=created,
+        subject=f"AI Digest: {created.date().isoformat()}",
+        html="<!doctype html><html><head><style>p{}</style></head><body><h1>x</h1><script>bad()</script></body></html>",
+        text="x",
+        stories=(story,),
+    )
+
+
+def _site(folder: Path) -> publish.Site:
+    return publish.Site(folder, "https://digest.example.org/", "ai", "AI <Digest>", 'AI OR "training data"')
+
+
+def test_feeds_parse_back_newest_first_with_stable_guids(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    issues = [_issue(0), _issue(2), _issue(1)]
+    publish.publish(site, issues, keep=2)
+    first = (tmp_path / "ai.rss").read_bytes()
+    publish.publish(site, issues, keep=2)
+    assert (tmp_path / "ai.rss").read_bytes() == first, "same issues, same feed"
+    for name in ("ai.rss", "ai.atom"):
+        parsed = feedparser.parse((tmp_path / name).read_bytes())
+        assert not parsed.bozo, parsed.get("bozo_exception")
+        assert parsed.feed.title == "AI <Digest>"
+        assert [e.title for e in parsed.entries] == ["AI Digest: 2026-11-27", "AI Digest: 2026-11-26"]
+        assert parsed.entries[0].link == "https://digest.example.org/archive/ai/2026-11-27.html"
+        assert parsed.entries[0].id.startswith("tag:digest,2026-11-27:ai/")
+        assert "<script" not in parsed.entries[0].content[0].value
+    rss = first.decode()
+    assert '<atom:link href="https://digest.example.org/ai.rss" rel="self"' in rss
+    assert "<link>https://digest.example.org/archive/ai/index.html</link>" in rss
+    assert "+0000</pubDate>" in rss
+
+
+def test_story_granularity_escapes_titles(tmp_path: Path) -> None:
+    publish.publish(_site(tmp_path), [_issue(0)], keep=5, granularity="story")
+    raw = (tmp_path / "ai.rss").read_text()
+    assert "<title>Studio sues &lt;b&gt;startup&lt;/b&gt; &amp; co</title>" in raw
+    parsed = feedparser.parse(raw.encode())
+    assert parsed.entries[0].link == "https://ledger.example/a"
+
+
+def test_archive_pages_and_index_link_up(tmp_path: Path) -> None:
+    written = publish.publish(_site(tmp_path), [_issue(0), _issue(1)], keep=5)
+    page = tmp_path / "archive" / "ai" / "2026-11-25.html"
+    assert page in written
+    assert 'href="index.html"' in page.read_text()
+    index = (tmp_path / "archive" / "ai" / "index.html").read_text()
+    assert 'href="2026-11-25.html"' in index and 'href="2026-11-26.html"' in index
+    assert "AI &lt;Digest&gt;" in index
+
+
+def test_dry_run_writes_archive_and_feed_but_records_nothing(tmp_path: Path) -> None:
+    settings = config.load(write_config(tmp_path, port=1))
+    result = pipeline.run(settings, now=NOW, dry_run=True)
+    assert result.ok and result.reports[0].note.startswith("dry run")
+    assert (tmp_path / "out" / "archive" / "ai" / "2026-11-25.html").is_file()
+    assert feedparser.parse((tmp_path / "out" / "ai.rss").read_bytes()).entries
+    again = pipeline.run(settings, now=NOW, dry_run=True)
+    assert again.reports[0].issue == "ai-2026-11-25", "a dry run recorded no issue"
