@@ -103,6 +103,7 @@ def _generator(site: Site, issues: Sequence[Issue], granularity: str, self_url: 
     generator = FeedGenerator()
     generator.id(site.url(f"archive/{site.digest}/index.html"))
     generator.title(site.title)
+    generator.author({"name": site.title})  # Atom requires an author for the feed or for every entry
     generator.description(f"Daily digest on: {site.topic}")
     generator.language("en")
     generator.generator("digest")

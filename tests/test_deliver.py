@@ -168,3 +168,28 @@ def test_killed_between_recipients_resumes_without_resending(tmp_path: Path) -> 
     assert delivered == ["a@example.org", "b@example.org", "c@example.org"]
     ids = [r.message()["Message-ID"] for r in handler.received]
     assert len(set(ids)) == 3
+
+
+def test_every_source_failing_sends_nothing_and_says_why(tmp_path: Path) -> None:
+    path = write_config(tmp_path)
+    (tmp_path / "seeds").unlink()
+    (tmp_path / "seeds").mkdir()  # the configured folders are gone
+    result = subprocess.run(
+        [sys.executable, "-m", "digest", "run", "--config", str(path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert "every source failed, nothing was sent or marked" in result.stderr
+    assert "seeds/feeds: no such file or folder" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_quiet_day_sends_a_short_note_when_asked(tmp_path: Path) -> None:
+    handler = Handler()
+    with smtp_server(handler) as port:
+        path = write_config(tmp_path, port=port, digest="quiet_day = true")
+        assert _run(path).ok
+        quiet = _run(path, now=NOW.replace(hour=9))
+    assert quiet.ok and quiet.reports[0].stories == 0
+    assert len(handler.received) == 6
+    assert quiet.reports[0].issue == "ai-2026-11-25-2"
