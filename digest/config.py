@@ -44,6 +44,7 @@ class ClusterSettings:
     threshold: float
     copy_threshold: float
     max_gap_days: float
+    continuity_days: int
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,7 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "threshold": _Key((int, float), 0.2, _unit),
         "copy_threshold": _Key((int, float), 0.5, _unit),
         "max_gap_days": _Key((int, float), 4.0, _positive),
+        "continuity_days": _Key(int, 14, _not_negative),
     },
     "summary": {
         "words": _Key(int, 120, _positive),
@@ -362,7 +364,9 @@ def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
         path=path,
         digests=_digests(reader, path, doc, email.to),
         sources=_sources(reader, path, doc.get("sources")),
-        cluster=ClusterSettings(float(c["threshold"]), float(c["copy_threshold"]), float(c["max_gap_days"])),
+        cluster=ClusterSettings(
+            float(c["threshold"]), float(c["copy_threshold"]), float(c["max_gap_days"]), c["continuity_days"]
+        ),
         summary=SummarySettings(words=s["words"], method=s["method"]),
         email=email,
         output=OutputSettings(

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from digest import cluster as clusterer
-from digest import deliver, fetch, parse, publish, rank, render, select, store, summarize
+from digest import continuity, deliver, fetch, parse, publish, rank, render, select, store, summarize
 from digest.config import Config, DigestSettings
 from digest.errors import DigestError, InputError, SourceError, StateError
 from digest.models import Article, Cluster, Digest, FeedHealth, Issue, Rendered, Source, Story
@@ -81,14 +81,19 @@ def build_digest(
 
 
 def _build(
-    config: Config, settings: DigestSettings, articles: Sequence[Article], now: datetime, exclude: frozenset[str]
+    config: Config,
+    settings: DigestSettings,
+    articles: Sequence[Article],
+    now: datetime,
+    exclude: frozenset[str],
+    earlier: Sequence[Story] = (),
 ) -> tuple[Digest, dict[str, list[str]]]:
     """The digest, and the ids of the articles behind each of its stories (what gets marked as sent)."""
     query = select.parse_query(settings.topic)
     chosen = select.select(articles, query, now=now, max_age_days=settings.max_age_days, exclude=exclude)
     clusters = clusterer.cluster(chosen, cluster_settings(config))
     stories = [summarize.summarize(c, config.summary.words, config.summary.method) for c in clusters]
-    ranked = rank.rank(stories, settings.max_stories)
+    ranked = rank.rank(continuity.follow_up(stories, earlier), settings.max_stories)
     members = {c.id: [a.id for a in c.articles] for c in clusters}
     digest = Digest(title=settings.title, topic=settings.topic, created=now, stories=tuple(ranked))
     return digest, {story.id: members[story.id] for story in ranked}
@@ -327,7 +332,9 @@ def _new_issue(
 ) -> RunReport:
     oldest = now - timedelta(days=settings.max_age_days) if settings.max_age_days else datetime.min.replace(tzinfo=UTC)
     candidates = {a.id: a for a in [*state.articles_since(oldest), *gathered.articles]}
-    digest, members = _build(config, settings, list(candidates.values()), now, state.sent_articles(settings.name))
+    earlier = _earlier_stories(config, state, settings, now)
+    already = state.sent_articles(settings.name)
+    digest, members = _build(config, settings, list(candidates.values()), now, already, earlier)
     if not digest.stories and not settings.quiet_day:
         return RunReport(settings.name, None, note="nothing new; sent nothing")
     ident = _next_issue_id(state, settings, now)
@@ -348,6 +355,15 @@ def _new_issue(
     state.save_issue(issue, members, recipients)
     sent, failed = _send_issue(config, state, issue, connect, sleep)
     return replace(report, sent=sent, failed=failed)
+
+
+def _earlier_stories(config: Config, state: store.Store, settings: DigestSettings, now: datetime) -> list[Story]:
+    """Stories sent in the last `cluster.continuity_days` days, which new stories may continue."""
+    days = config.cluster.continuity_days
+    if not days:
+        return []
+    since = now - timedelta(days=days)
+    return [story for issue in state.sent_issues(settings.name) if issue.created >= since for story in issue.stories]
 
 
 def _send_issue(

@@ -1,0 +1,76 @@
+"""Continuing stories: a story that follows one from an earlier issue of the same digest.
+
+Articles already sent never come back, so a continuing story is made of new articles about an event the
+reader has seen. It is matched to the earlier story by what both say (headline, coverage titles and summary
+sentences, as TF-IDF of stems), marked as an update, and shows only sentences the reader has not had; a story
+with nothing new left is dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+
+from digest import text as textlib
+from digest.models import Story
+
+SAME_EVENT = 0.3  # cosine between two stories' words at which they are one event
+SAME_SENTENCE = 0.6  # word Jaccard at which a sentence repeats one already sent
+
+
+def follow_up(stories: Sequence[Story], earlier: Sequence[Story], threshold: float = SAME_EVENT) -> list[Story]:
+    """The stories as they should appear given what was sent: updates marked and trimmed, repeats dropped."""
+    if not earlier:
+        return list(stories)
+    documents = [*stories, *earlier]
+    vectors = _vectors(documents)
+    kept = []
+    for index, story in enumerate(stories):
+        matches = [
+            earlier[j] for j in range(len(earlier)) if _cosine(vectors[index], vectors[len(stories) + j]) >= threshold
+        ]
+        if not matches:
+            kept.append(story)
+            continue
+        fresh = tuple(s for s in story.sentences if not any(_repeats(s.text, m) for m in matches))
+        if fresh:
+            kept.append(replace(story, sentences=fresh, update=True))
+    return kept
+
+
+def _repeats(sentence: str, story: Story) -> bool:
+    words = _wordset(sentence)
+    for old in story.sentences:
+        other = _wordset(old.text)
+        if words and len(words & other) / len(words | other) >= SAME_SENTENCE:
+            return True
+    return False
+
+
+def _wordset(sentence: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in textlib.words(sentence))
+
+
+def _bag(story: Story) -> Counter[str]:
+    titles = " ".join(c.title or "" for c in story.outlets)
+    return Counter(textlib.terms(" ".join([story.headline, titles, *(s.text for s in story.sentences)])))
+
+
+def _vectors(stories: Sequence[Story]) -> list[dict[str, float]]:
+    bags = [_bag(s) for s in stories]
+    frequency = Counter(term for bag in bags for term in bag)
+    vectors = []
+    for bag in bags:
+        weights = {
+            t: (1 + math.log(c)) * textlib.idf(frequency[t], len(bags), textlib.commonness(t)) for t, c in bag.items()
+        }
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        vectors.append({t: w / norm for t, w in weights.items()})
+    return vectors
+
+
+def _cosine(first: dict[str, float], second: dict[str, float]) -> float:
+    small, large = (first, second) if len(first) <= len(second) else (second, first)
+    return sum(weight * large.get(term, 0.0) for term, weight in small.items())

@@ -1,0 +1,77 @@
+"""Continuing stories: an update to a story sent earlier is marked and shows only what is new."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from conftest import write_config
+from smtp_server import Handler, smtp_server
+
+from digest import config, pipeline
+from digest.continuity import follow_up
+from digest.models import Credit, Sentence, Story
+
+NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+
+FOLLOW_UP = """---
+title: "Court sets January hearing in Halvard Pictures' lawsuit against Lumora Labs"
+outlet: "Harbour Wire"
+url: "https://harbourwire.example/2026/11/26/halvard-lumora-hearing"
+published: "2026-11-26T10:00:00Z"
+---
+The Commercial Court of Port Calder set a first hearing for 14 January in Halvard Pictures' lawsuit against Lumora \
+Labs over the Lumora Reel video model and its training data.
+
+Judge Ines Marlow also ordered Lumora to preserve every dataset used to train the model until the case is decided.
+
+Lumora Labs said it would ask the court to dismiss the lawsuit before the hearing.
+"""
+
+
+def _story(ident: str, headline: str, *sentences: str) -> Story:
+    return Story(
+        id=ident,
+        headline=headline,
+        url=None,
+        sentences=tuple(Sentence(s, "Outlet", None) for s in sentences),
+        outlets=(Credit("Outlet", None, headline),),
+    )
+
+
+def test_follow_up_marks_updates_and_drops_repeats() -> None:
+    earlier = [
+        _story("old", "Studio sues startup over film library", "Halvard sued Lumora Labs on Monday over 212 films.")
+    ]
+    update = _story(
+        "new",
+        "Court sets hearing in Halvard lawsuit against Lumora Labs",
+        "Halvard sued Lumora Labs on Monday over 212 films.",
+        "The court set a hearing for January in the Halvard lawsuit against Lumora Labs.",
+    )
+    repeat = _story("same", "Halvard sues Lumora Labs over films", "Halvard sued Lumora Labs on Monday over 212 films.")
+    other = _story("other", "Voice actors strike over synthetic voices", "The guild called a strike on Sunday.")
+    result = follow_up([update, repeat, other], earlier)
+    assert [s.id for s in result] == ["new", "other"]
+    assert result[0].update and [x.text for x in result[0].sentences] == [update.sentences[1].text]
+    assert not result[1].update
+    assert follow_up([update], []) == [update]
+
+
+def test_second_run_shows_the_update_only(tmp_path: Path) -> None:
+    handler = Handler()
+    with smtp_server(handler) as port:
+        path = write_config(tmp_path, port=port)
+        first = pipeline.run(config.load(path), now=NOW)
+        assert first.ok and first.reports[0].stories == 9
+        (tmp_path / "extra").mkdir()
+        (tmp_path / "extra" / "hearing.md").write_text(FOLLOW_UP, encoding="utf-8")
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write('\n[[sources]]\npath = "extra"\n')
+        second = pipeline.run(config.load(path), now=NOW + timedelta(days=1))
+    assert second.ok and second.reports[0].stories == 1
+    with_update = handler.received[-1].message().get_body(("plain",))
+    assert with_update is not None
+    text = " ".join(with_update.get_content().split())
+    assert "Update" in text and "14 January" in text
+    assert "Ironwake" not in text, "nothing from the first issue's coverage is repeated"
