@@ -55,13 +55,16 @@ def main() -> None:
 @main.command()
 @_config_option
 @click.option("--open", "open_browser", is_flag=True, help="Open the HTML preview in a browser.")
+@click.option("--explain", is_flag=True, help="Show why each article matched the topic and why stories group.")
 @_fail_cleanly
-def preview(config_path: Path, open_browser: bool) -> None:
+def preview(config_path: Path, open_browser: bool, explain: bool) -> None:
     """Build the digest from the sources and write out/preview.{html,txt,eml}; sends and records nothing."""
     settings = config.load(config_path)
     result = pipeline.preview(settings)
     _report_sources(result.gathered)
     _print_table(result.digest.stories)
+    if explain:
+        _print_explanations(result)
     for path in result.paths:
         click.echo(f"wrote {path}")
     if open_browser:
@@ -184,6 +187,14 @@ def summarize(file: TextIO, words: int, method: str) -> None:
     clusters = pipeline.clusters_from_jsonl(file, _name(file))
     for story in pipeline.summarize_clusters(clusters, words, method):
         click.echo(json.dumps(story.to_dict(), ensure_ascii=False))
+
+
+def _print_explanations(result: pipeline.Preview) -> None:
+    for number, story in enumerate(result.digest.stories, 1):
+        click.echo(f"{number}. {story.headline}")
+        click.echo(f"   grouped by: {', '.join(story.terms) or '(one article)'}")
+        for article, terms in result.matches.get(story.id, []):
+            click.echo(f"   - {article.label}: {article.title} (matched: {', '.join(terms)})")
 
 
 def _name(file: TextIO) -> str:

@@ -126,15 +126,17 @@ class Preview:
     digest: Digest
     paths: tuple[Path, ...]
     gathered: Gathered
+    matches: dict[str, list[tuple[Article, list[str]]]] = field(default_factory=dict)
+    """Per story id: each article and the query terms it matched (what `--explain` prints)."""
 
 
 def preview(config: Config, now: datetime | None = None) -> Preview:
     """Run the pipeline without sending or recording anything; write out/preview.{html,txt,eml}."""
     now = now or datetime.now(UTC)
     gathered = gather(config.sources)
-    digest = build_digest(config, gathered.articles, now)
-    rendered = render_digest(config, digest)
     settings = config.digest
+    digest, members = _build(config, settings, gathered.articles, now, frozenset())
+    rendered = render_digest(config, digest)
     issue = _issue(settings, f"{settings.name}-preview", digest, rendered)
     recipient = settings.to[0] if settings.to else "reader@localhost"
     out = config.output.dir
@@ -143,7 +145,12 @@ def preview(config: Config, now: datetime | None = None) -> Preview:
     paths[0].write_text(rendered.html, encoding="utf-8")
     paths[1].write_text(rendered.text, encoding="utf-8")
     deliver.write_message(email_for(config, issue, recipient), paths[2])
-    return Preview(digest=digest, paths=paths, gathered=gathered)
+    query = select.parse_query(settings.topic)
+    by_id = {a.id: a for a in gathered.articles}
+    matches = {
+        story: [(by_id[i], query.explain(by_id[i])) for i in ids if i in by_id] for story, ids in members.items()
+    }
+    return Preview(digest=digest, paths=paths, gathered=gathered, matches=matches)
 
 
 def read_articles(locations: Sequence[str]) -> Gathered:

@@ -77,3 +77,10 @@ def test_preview_command_prints_the_story_table(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Halvard" in result.stdout and "NewsFlux Hub (copy)" in result.stdout
     assert (tmp_path / "out" / "preview.eml").is_file()
+
+
+def test_explain_says_why_each_article_matched(preview: pipeline.Preview) -> None:
+    for story in preview.digest.stories:
+        matched = preview.matches[story.id]
+        assert len(matched) == story.articles
+        assert all(terms for _, terms in matched), "every article in a story matched some query term"
