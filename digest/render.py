@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 import mjml
+from markupsafe import Markup, escape
 
 from digest.errors import RenderError
 from digest.models import Credit, Digest, Rendered, Sentence, Story
@@ -35,7 +36,9 @@ NOBREAK_MAX: Final = 30  # longest text `nobreak` will glue together
 GMAIL_CLIP_BYTES: Final = 102 * 1024  # Gmail hides everything past this behind "View entire message"
 
 # Colors live here rather than in the template so tests can check their contrast (WCAG AA, >= 4.5:1).
+# `bg` is the card every text sits on; `page` only shows around the card on screens wider than 600 px.
 PALETTE: Final[Mapping[str, str]] = {
+    "page": "#eef0f3",
     "bg": "#ffffff",
     "text": "#1a1a1a",
     "muted": "#555555",
@@ -43,6 +46,7 @@ PALETTE: Final[Mapping[str, str]] = {
     "rule": "#d9d9d9",
     "badge_bg": "#8a3c00",
     "badge_text": "#ffffff",
+    "dark_page": "#000000",
     "dark_bg": "#121212",
     "dark_text": "#e8e8e8",
     "dark_muted": "#b3b3b3",
@@ -177,6 +181,15 @@ def nobreak(text: str) -> str:
     return text.replace(" ", "\xa0") if len(text) <= NOBREAK_MAX else text
 
 
+def nobreak_html(text: str) -> Markup:
+    """`nobreak` for the HTML part: escaped, with `&nbsp;` spelled out (a bare U+00A0 is invisible in diffs).
+
+    The stylesheet's `overflow-wrap:anywhere` still breaks it on a screen too narrow for the whole name.
+    """
+    escaped = escape(text)
+    return Markup(escaped.replace(" ", Markup("&nbsp;"))) if len(text) <= NOBREAK_MAX else escaped
+
+
 class LinkRefs:
     """Numbers URLs in order of first use so the text part can cite "[n]" and list them at the end."""
 
@@ -209,7 +222,14 @@ def _environment(templates: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(wrap=wrap, nobreak=nobreak, plural=plural, long_date=long_date, short_date=short_date)
+    env.filters.update(
+        wrap=wrap,
+        nobreak=nobreak,
+        nobreak_html=nobreak_html,
+        plural=plural,
+        long_date=long_date,
+        short_date=short_date,
+    )
     return env
 
 

@@ -21,6 +21,9 @@ WORDS = ("markets", "regulators", "announced", "sweeping", "reforms", "after", "
 # Tags the templates could emit; none may appear in the text part.
 OUR_TAGS = re.compile(r"</?(p|a|br|div|span|h\d|ul|ol|li|table|td|tr|strong|em|code|mj-[a-z-]+)\b", re.IGNORECASE)
 REFERENCE_LINE = re.compile(r"\[(\d+)\] (\S+)")
+WHY_YOU_GET_THIS = (
+    "You get this because you subscribed to {title}, a digest of the news that matches this query: {topic}"
+)
 
 
 def sentence_text(story: int, number: int, words: int = 25) -> str:
@@ -103,10 +106,11 @@ class _TextOf(HTMLParser):
 
 
 def visible_text(html: str) -> tuple[str, list[str]]:
+    """What a reader sees (no-break spaces read as spaces), and the tags in order."""
     parser = _TextOf()
     parser.feed(html)
     parser.close()
-    return "".join(parser.parts), parser.tags
+    return "".join(parser.parts).replace("\xa0", " "), parser.tags
 
 
 def references(text: str) -> dict[int, str]:
@@ -172,7 +176,8 @@ def test_story_details_in_html() -> None:
     assert "Coverage: 4 outlets" in seen
     assert f"(copy of {outlet_name(1, 0)})" in seen
     assert f"First reported by {outlet_name(1, 0)}, 23 Nov 2026" in seen
-    assert "Why grouped: regulators, reforms, term1" in seen
+    # The cluster's terms are stems ("pictur", "imag"): `digest cluster --explain` shows them, readers don't.
+    assert "Why grouped" not in seen and "term1" not in seen
     assert f"also reported by {outlet_name(1, 2)}, {outlet_name(1, 3)}" in seen
     assert f'<a href="{story.url}">{story.headline}</a>' in html
     assert "3 stories" not in seen and "2 stories from" in seen
@@ -186,7 +191,8 @@ def test_header_and_footer() -> None:
     assert "25 November 2026" in seen
     assert digest.topic in seen
     assert f"3 stories from {len(digest.outlets)} outlets" in seen
-    assert f"You get this because you subscribed to the digest on: {digest.topic}" in seen
+    assert WHY_YOU_GET_THIS.format(title="Policy Watch", topic=digest.topic) in seen
+    assert seen.count(digest.topic) == 2, "the query shows in the header and the footer, once each"
     assert 'href="mailto:leave@example.org?subject=stop&amp;x=1"' in html
     assert "Read this issue on the web" not in seen
 
@@ -244,6 +250,17 @@ def test_control_characters_do_not_break_mjml() -> None:
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe]", rendered.html + rendered.text)
 
 
+def test_outlet_names_stay_on_one_line() -> None:
+    """An attribution's outlet is glued to its dash with no-break spaces; a very long name can still wrap."""
+    long_name = "The Extraordinarily Long Name Of A Regional Outlet"
+    story = make_story(0)
+    story = replace(story, sentences=(replace(story.sentences[0], outlet=long_name, url=None), *story.sentences[1:]))
+    html = do_render(Digest(title="T", topic="q", created=CREATED, stories=(story,))).html
+    assert f'—&nbsp;<a href="{story.sentences[1].url}">Outlet&nbsp;1&nbsp;&amp;&nbsp;Sons</a>' in html
+    assert f"—&nbsp;{long_name}</span>" in html
+    assert "\xa0" not in html, "no-break spaces are spelled &nbsp; so they show in diffs"
+
+
 def test_no_remote_fonts_images_or_pixels() -> None:
     html = do_render(make_digest(3)).html.lower()
     for needle in ("<img", "fonts.googleapis", "@import", "<link", "src=", "url(", "<script"):
@@ -257,6 +274,8 @@ def test_color_scheme_and_dark_mode_styles() -> None:
     dark = html.split("@media (prefers-color-scheme:dark)", 1)[1].split("</style>", 1)[0]
     # Background and text are both set, so a dark background never meets dark text.
     assert PALETTE["dark_bg"] in dark and PALETTE["dark_text"] in dark and PALETTE["dark_link"] in dark
+    # The page around the card and the card itself (whose light background MJML writes inline) both turn dark.
+    assert PALETTE["dark_page"] in dark and ".card" in dark
 
 
 def test_long_urls_can_wrap_on_narrow_screens() -> None:
@@ -369,9 +388,9 @@ def test_text_is_readable() -> None:
     also = digest.stories[0].sentences[1].also
     assert f"; also: {also[0].outlet} [{number[also[0].url]}], {also[1].outlet}" in flat
     assert "First reported by The Daily 0 on 23 Nov 2026" in flat
-    assert "Why grouped: regulators, reforms, term0" in flat
+    assert "Why grouped" not in flat and "term0" not in flat
     assert "2. Update: Headline 1" in flat and "Update: Headline 0" not in flat
-    assert f"You get this because you subscribed to the digest on: {digest.topic}" in flat
+    assert WHY_YOU_GET_THIS.format(title="Policy Watch", topic=digest.topic) in flat
 
 
 def test_story_with_only_the_required_fields() -> None:
