@@ -275,10 +275,8 @@ def run(
             )
         if not dry_run:
             state.save_articles(gathered.articles, now)
-        reports = tuple(
-            _run_digest(config, settings, state, gathered, now, dry_run, connect or _smtp(config), sleep)
-            for settings in digests
-        )
+        context = _Run(config, state, gathered, now, dry_run, connect or _smtp(config), sleep)
+        reports = tuple(_run_digest(context, settings) for settings in digests)
     return RunResult(reports, gathered)
 
 
@@ -286,67 +284,53 @@ def _smtp(config: Config) -> Connect:
     return lambda: deliver.YagmailConnection(config.email)
 
 
-def _run_digest(
-    config: Config,
-    settings: DigestSettings,
-    state: store.Store,
-    gathered: Gathered,
-    now: datetime,
-    dry_run: bool,
-    connect: Connect,
-    sleep: Callable[[float], None],
-) -> RunReport:
+@dataclass(frozen=True)
+class _Run:
+    """What every step of one run shares."""
+
+    config: Config
+    state: store.Store
+    gathered: Gathered
+    now: datetime
+    dry_run: bool
+    connect: Connect
+    sleep: Callable[[float], None]
+
+
+def _run_digest(run: _Run, settings: DigestSettings) -> RunReport:
     started = time.monotonic()
-    site = _site(config, settings)
-    unfinished = [] if dry_run else state.unfinished_issues(settings.name)
-    if unfinished:
-        # An interrupted issue is finished first; a new one waits for the next run so nobody gets two at once.
-        report = _resume(config, settings, state, unfinished, connect, sleep)
-    else:
-        report = _new_issue(config, settings, state, gathered, now, dry_run, connect, sleep)
-    if not dry_run:
-        _publish(config, site, state.sent_issues(settings.name))
+    unfinished = [] if run.dry_run else run.state.unfinished_issues(settings.name)
+    # An interrupted issue is finished first; a new one waits for the next run so nobody gets two at once.
+    report = _resume(run, settings, unfinished) if unfinished else _new_issue(run, settings)
+    if not run.dry_run:
+        _publish(run.config, settings, run.state.sent_issues(settings.name))
     return replace(report, seconds=time.monotonic() - started)
 
 
-def _resume(
-    config: Config,
-    settings: DigestSettings,
-    state: store.Store,
-    issues: Sequence[Issue],
-    connect: Connect,
-    sleep: Callable[[float], None],
-) -> RunReport:
+def _resume(run: _Run, settings: DigestSettings, issues: Sequence[Issue]) -> RunReport:
     sent: list[str] = []
     failed: list[tuple[str, str]] = []
     for issue in issues:
-        done, refused = _send_issue(config, state, issue, connect, sleep)
+        done, refused = _send_issue(run, issue)
         sent.extend(done)
         failed.extend(refused)
     names = ", ".join(i.id for i in issues)
     return RunReport(settings.name, issues[-1].id, sent=tuple(sent), failed=tuple(failed), note=f"resumed {names}")
 
 
-def _new_issue(
-    config: Config,
-    settings: DigestSettings,
-    state: store.Store,
-    gathered: Gathered,
-    now: datetime,
-    dry_run: bool,
-    connect: Connect,
-    sleep: Callable[[float], None],
-) -> RunReport:
-    oldest = now - timedelta(days=settings.max_age_days) if settings.max_age_days else datetime.min.replace(tzinfo=UTC)
-    candidates = {a.id: a for a in [*state.articles_since(oldest), *gathered.articles]}
-    earlier = _earlier_stories(config, state, settings, now)
+def _new_issue(run: _Run, settings: DigestSettings) -> RunReport:
+    config, state = run.config, run.state
+    oldest = datetime.min.replace(tzinfo=UTC)
+    if settings.max_age_days:
+        oldest = run.now - timedelta(days=settings.max_age_days)
+    candidates = {a.id: a for a in [*state.articles_since(oldest), *run.gathered.articles]}
     already = state.sent_articles(settings.name)
-    digest, members = _build(config, settings, list(candidates.values()), now, already, earlier)
+    earlier = _earlier_stories(run, settings)
+    digest, members = _build(config, settings, list(candidates.values()), run.now, already, earlier)
     if not digest.stories and not settings.quiet_day:
         return RunReport(settings.name, None, note="nothing new; sent nothing")
-    ident = _next_issue_id(state, settings, now)
-    site = _site(config, settings)
-    page = site.url(publish.archive_path(_issue(settings, ident, digest, Rendered("", "", ""))))
+    ident = _next_issue_id(state, settings, run.now)
+    page = _site(config, settings).url(publish.archive_path(_issue(settings, ident, digest, Rendered("", "", ""))))
     issue = _issue(settings, ident, digest, render_digest(config, digest, page if config.output.base_url else None))
     report = RunReport(
         settings.name,
@@ -355,43 +339,42 @@ def _new_issue(
         articles=sum(len(ids) for ids in members.values()),
         outlets=len(digest.outlets),
     )
-    if dry_run:
-        _publish(config, site, [*state.sent_issues(settings.name), issue])
+    if run.dry_run:
+        _publish(config, settings, [*state.sent_issues(settings.name), issue])
         return replace(report, note=f"dry run: would send to {len(settings.to)} recipients")
     recipients = [(r, deliver.message_id(ident, r, _domain(config))) for r in settings.to]
     state.save_issue(issue, members, recipients)
-    sent, failed = _send_issue(config, state, issue, connect, sleep)
+    sent, failed = _send_issue(run, issue)
     return replace(report, sent=sent, failed=failed)
 
 
-def _earlier_stories(config: Config, state: store.Store, settings: DigestSettings, now: datetime) -> list[Story]:
+def _earlier_stories(run: _Run, settings: DigestSettings) -> list[Story]:
     """Stories sent in the last `cluster.continuity_days` days, which new stories may continue."""
-    days = config.cluster.continuity_days
+    days = run.config.cluster.continuity_days
     if not days:
         return []
-    since = now - timedelta(days=days)
-    return [story for issue in state.sent_issues(settings.name) if issue.created >= since for story in issue.stories]
+    since = run.now - timedelta(days=days)
+    return [s for issue in run.state.sent_issues(settings.name) if issue.created >= since for s in issue.stories]
 
 
-def _send_issue(
-    config: Config, state: store.Store, issue: Issue, connect: Connect, sleep: Callable[[float], None]
-) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+def _send_issue(run: _Run, issue: Issue) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     """Deliver every delivery of the issue not yet made; each is recorded before and after its SMTP transaction."""
+    state = run.state
     todo = [d for d in state.deliveries(issue.id) if d.status in ("pending", "sending", "failed")]
-    sent: list[str] = []
-    failed: list[tuple[str, str]] = []
     if not todo:
         return (), ()
     try:
-        connection = connect()
+        connection = run.connect()
     except DigestError as error:
         for delivery in todo:
             state.mark_delivery(issue.id, delivery.recipient, "failed", datetime.now(UTC), str(error))
         return (), tuple((d.recipient, str(error)) for d in todo)
+    sent: list[str] = []
+    failed: list[tuple[str, str]] = []
     try:
         for delivery in todo:
             state.mark_delivery(issue.id, delivery.recipient, "sending", datetime.now(UTC))
-            outcome = deliver.send(connection, email_for(config, issue, delivery.recipient), sleep=sleep)
+            outcome = deliver.send(connection, email_for(run.config, issue, delivery.recipient), sleep=run.sleep)
             state.mark_delivery(issue.id, delivery.recipient, outcome.status, datetime.now(UTC), outcome.error)
             if outcome.status == "sent":
                 sent.append(delivery.recipient)
@@ -421,7 +404,8 @@ def _site(config: Config, settings: DigestSettings) -> publish.Site:
     return publish.Site(config.output.dir, config.output.base_url, settings.name, settings.title, settings.topic)
 
 
-def _publish(config: Config, site: publish.Site, issues: Sequence[Issue]) -> None:
+def _publish(config: Config, settings: DigestSettings, issues: Sequence[Issue]) -> None:
+    site = _site(config, settings)
     publish.publish(site, issues, keep=config.output.feed_items, granularity=config.output.granularity)
 
 
