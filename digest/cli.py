@@ -79,6 +79,7 @@ def preview(config_path: Path, open_browser: bool, explain: bool) -> None:
 def run(config_path: Path, dry_run: bool, only: str | None) -> None:
     """One real run: fetch, build each digest, email it exactly once, publish the archive and feeds."""
     settings = config.load(config_path)
+    _log_to_stderr()
     if dry_run:
         result = pipeline.run(settings, dry_run=True, only=only)
     else:
@@ -101,8 +102,7 @@ def schedule(config_path: Path) -> None:
     from digest import schedule as scheduler
 
     settings = config.load(config_path)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    _log_to_stderr()
     scheduler.serve(settings)
 
 
@@ -133,6 +133,13 @@ def check(config_path: Path, no_smtp: bool) -> None:
         click.echo(f"SMTP {smtp}: " + ("login ok" if result.smtp is None else f"error: {result.smtp}"))
     if result.smtp or any(row.error for row in result.sources):
         sys.exit(1)
+
+
+def _log_to_stderr() -> None:
+    """Plain log lines for cron and systemd: one per source fetched, one summary per run."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def _when(value: datetime | None) -> str:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 
 from digest.errors import ConfigError
-from digest.models import Source
+from digest.models import FetchLimits, Source
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _METHODS = ("centroid", "lexrank", "textrank", "luhn", "lsa")
@@ -87,6 +87,7 @@ class Config:
     email: EmailSettings
     output: OutputSettings
     state: Path
+    fetch: FetchLimits
 
     @property
     def digest(self) -> DigestSettings:
@@ -238,6 +239,17 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
     "state": {
         "path": _Key(str, "state.db", _not_blank),
     },
+    "fetch": {
+        "concurrency": _Key(int, FetchLimits.concurrency, _positive),
+        "per_host": _Key(int, FetchLimits.per_host, _positive),
+        "connect_timeout": _Key((int, float), FetchLimits.connect_timeout, _positive),
+        "read_timeout": _Key((int, float), FetchLimits.read_timeout, _positive),
+        "deadline": _Key((int, float), FetchLimits.deadline, _positive),
+        "max_bytes": _Key(int, FetchLimits.max_bytes, _positive),
+        "retries": _Key(int, FetchLimits.retries, _not_negative),
+        "backoff": _Key((int, float), FetchLimits.backoff, _not_negative),
+        "max_retry_wait": _Key((int, float), FetchLimits.max_retry_wait, _not_negative),
+    },
 }
 
 _SOURCE_KEYS: dict[str, _Key] = {
@@ -373,6 +385,7 @@ def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
             dir=base / o["dir"], base_url=o["base_url"], feed_items=o["feed_items"], granularity=o["granularity"]
         ),
         state=base / tables["state"]["path"],
+        fetch=FetchLimits(**{k: type(getattr(FetchLimits, k))(v) for k, v in tables["fetch"].items()}),
     )
 
 

@@ -1,78 +1,526 @@
 """Get the bytes of each source: feed URLs over HTTP (httpx), feed files, and folders of article files.
 
-Every source yields Documents or one FetchError; a failing source never stops the others.
+`fetch_all` fetches many sources at once on a thread pool sharing one httpx connection pool, bounded overall and
+per origin. Every source ends as a FetchResult (ok, not_modified or error with a fix hint); none stops the others.
+
+Bodies are read raw and decoded here rather than by httpx: httpx inflates a whole network chunk in one call, so a
+64 KB chunk of a gzip bomb becomes 64 MB before any cap could look at it. Our decoders never produce more than the
+bytes still allowed under the cap (plus one, to notice going over).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import sys
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from email.utils import parsedate_to_datetime
+from itertools import zip_longest
 from pathlib import Path
+from typing import Protocol, TextIO
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
+import brotli  # type: ignore[import-untyped]
 import httpx
 
 from digest import __version__
 from digest.errors import FetchError
-from digest.models import Document, Source
+from digest.models import Document, FetchLimits, FetchResult, HttpCache, Ingested, Source
 
 USER_AGENT = f"digest/{__version__} (+https://github.com/digest-news/digest)"
-MAX_BYTES = 10 * 1024 * 1024
-TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, "
+    "application/json;q=0.8, */*;q=0.5"
+)
+DEFAULT_LIMITS = FetchLimits()
+MAX_REDIRECTS = 5
 ARTICLE_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
 FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".feed", ".json"}
 
+_REDIRECTS = {301, 302, 303, 307, 308}
+_PERMANENT = {301, 308}
+# Worth another try: the server said "later" (408, 425, 429) or is failing for now (5xx gateways and overload).
+_TRANSIENT = {408, 425, 429, 500, 502, 503, 504}
 
-def fetch(source: Source, client: httpx.Client | None = None) -> list[Document]:
-    """All documents of one source; raises FetchError with a fix hint."""
-    if source.location.startswith(("http://", "https://")):
-        return [_http(source, client)]
-    path = Path(source.location.removeprefix("file://"))
-    if path.is_dir():
-        return list(_folder(source, path))
-    if path.is_file():
-        return [Document(source, str(path), _read(source, path))]
-    raise FetchError(source.location, "no such file or folder", "check the path in [[sources]]")
+logger = logging.getLogger(__name__)
 
 
-def _folder(source: Source, folder: Path) -> Iterator[Document]:
-    """Article and feed files of a folder, in name order; other files (README.md is prose too) are read as articles."""
+def fetch_all(
+    sources: Sequence[Source],
+    caches: Mapping[str, HttpCache] | None = None,
+    *,
+    limits: FetchLimits = DEFAULT_LIMITS,
+    transport: httpx.BaseTransport | None = None,
+    progress: Callable[[FetchResult], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[FetchResult]:
+    """Fetch every source concurrently; one result per source, in the order of `sources`."""
+    results: dict[int, FetchResult] = {}
+    for index, result in _fetch_indexed(sources, caches or {}, limits, transport, progress, sleep):
+        results[index] = result
+    return [results[index] for index in range(len(sources))]
+
+
+def fetch_each(
+    sources: Sequence[Source],
+    caches: Mapping[str, HttpCache] | None = None,
+    *,
+    limits: FetchLimits = DEFAULT_LIMITS,
+    transport: httpx.BaseTransport | None = None,
+    progress: Callable[[FetchResult], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[FetchResult]:
+    """Like fetch_all, but yields each result as soon as it is in, so parsing overlaps the network wait."""
+    for _, result in _fetch_indexed(sources, caches or {}, limits, transport, progress, sleep):
+        yield result
+
+
+def fetch(source: Source) -> list[Document]:
+    """All documents of one source; raises FetchError with a fix hint. fetch_all for a single source."""
+    (result,) = fetch_all([source])
+    if result.outcome == "error":
+        raise FetchError(source.location, result.error or "failed", result.hint or "")
+    return list(result.documents)
+
+
+def _fetch_indexed(
+    sources: Sequence[Source],
+    caches: Mapping[str, HttpCache],
+    limits: FetchLimits,
+    transport: httpx.BaseTransport | None,
+    progress: Callable[[FetchResult], None] | None,
+    sleep: Callable[[float], None],
+) -> Iterator[tuple[int, FetchResult]]:
+    gates = _Gates(limits.per_host)
+    with _client(limits, transport) as client, ThreadPoolExecutor(max(1, limits.concurrency)) as pool:
+        futures = {
+            pool.submit(_fetch_one, client, source, caches.get(source.location), limits, gates, sleep): index
+            for index, source in _by_turns(sources)
+        }
+        try:
+            for future in as_completed(futures):
+                result = future.result()
+                if progress:
+                    progress(result)
+                yield futures[future], result
+        finally:
+            # A caller that stops early should not wait for the sources nobody will read.
+            pool.shutdown(cancel_futures=True)
+
+
+def _client(limits: FetchLimits, transport: httpx.BaseTransport | None) -> httpx.Client:
+    return httpx.Client(
+        transport=transport,
+        limits=httpx.Limits(max_connections=limits.concurrency, max_keepalive_connections=limits.concurrency),
+        headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate, br"},
+        follow_redirects=False,  # followed by hand: to see which hops are permanent and never read their bodies
+    )
+
+
+def _by_turns(sources: Sequence[Source]) -> list[tuple[int, Source]]:
+    """Sources ordered one origin at a time, round robin, so threads waiting on one busy host are few."""
+    queues: dict[str, list[tuple[int, Source]]] = {}
+    for index, source in enumerate(sources):
+        queues.setdefault(_origin(source.location), []).append((index, source))
+    return [pair for turn in zip_longest(*queues.values()) for pair in turn if pair is not None]
+
+
+def _origin(location: str) -> str:
+    if not _is_url(location):
+        return "file"
+    parts = urlsplit(location)
+    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{parts.port or ''}"
+
+
+def _is_url(location: str) -> bool:
+    return location.lower().startswith(("http://", "https://"))
+
+
+class _Gates:
+    """One semaphore per origin, so no server gets more than `per_host` of our requests at once."""
+
+    def __init__(self, per_host: int) -> None:
+        self._per_host = max(1, per_host)
+        self._lock = threading.Lock()
+        self._gates: dict[str, threading.BoundedSemaphore] = {}
+
+    def __call__(self, origin: str) -> threading.BoundedSemaphore:
+        with self._lock:
+            return self._gates.setdefault(origin, threading.BoundedSemaphore(self._per_host))
+
+
+def _fetch_one(
+    client: httpx.Client,
+    source: Source,
+    cache: HttpCache | None,
+    limits: FetchLimits,
+    gates: _Gates,
+    sleep: Callable[[float], None],
+) -> FetchResult:
+    try:
+        if not _is_url(source.location):
+            return _fetch_local(source, limits.max_bytes)
+        with gates(_origin(source.location)):
+            return _fetch_http(client, source, cache, limits, sleep)
+    except Exception as exc:  # a bug met by one source must cost that source, not the whole run
+        logger.exception("fetching %s failed unexpectedly", source.location)
+        return FetchResult(
+            source, "error", error=f"unexpected {type(exc).__name__}: {exc}", hint="this is a bug in digest; report it"
+        )
+
+
+# -- HTTP -------------------------------------------------------------------------------------------------------
+
+
+class _Failure(Exception):
+    """This source failed for this run; `message` says why, `hint` how to fix it."""
+
+    def __init__(self, message: str, hint: str, status: int | None = None, gone: bool = False) -> None:
+        super().__init__(message)
+        self.message, self.hint, self.status, self.gone = message, hint, status, gone
+
+    def result(self, source: Source) -> FetchResult:
+        return FetchResult(source, "error", status=self.status, error=self.message, hint=self.hint, gone=self.gone)
+
+
+class _Retry(_Failure):
+    """A transient failure: worth another try after `after` seconds (None: the backoff decides)."""
+
+    def __init__(self, message: str, hint: str, status: int | None = None, after: float | None = None) -> None:
+        super().__init__(message, hint, status)
+        self.after = after
+
+
+def _fetch_http(
+    client: httpx.Client,
+    source: Source,
+    cache: HttpCache | None,
+    limits: FetchLimits,
+    sleep: Callable[[float], None],
+) -> FetchResult:
+    """One source, retried with exponential backoff (or the server's Retry-After) within its deadline."""
+    deadline = time.monotonic() + limits.deadline
+    attempt = 0
+    while True:
+        try:
+            return _attempt(client, source, cache, limits, deadline)
+        except _Retry as retry:
+            backoff = min(limits.backoff * 2**attempt, limits.max_retry_wait)
+            wait = backoff if retry.after is None else retry.after
+            attempt += 1
+            if attempt > limits.retries:
+                retry.message += f" ({attempt} tries)"
+                return retry.result(source)
+            if wait > limits.max_retry_wait:
+                retry.message += f"; the server asks to wait {wait:g} s, longer than [fetch] max_retry_wait"
+                return retry.result(source)
+            if time.monotonic() + wait >= deadline:
+                retry.message += f"; no time left to try again within the {limits.deadline:g} s deadline"
+                return retry.result(source)
+            sleep(wait)
+        except _Failure as failure:
+            return failure.result(source)
+
+
+def _attempt(
+    client: httpx.Client, source: Source, cache: HttpCache | None, limits: FetchLimits, deadline: float
+) -> FetchResult:
+    """One try: follow up to MAX_REDIRECTS redirects, then read the answer."""
+    url, redirect, permanent = source.location, None, True
+    for _ in range(MAX_REDIRECTS + 1):
+        timeout = _timeout(limits, deadline)
+        try:
+            request = client.build_request("GET", url, headers=_validators(cache), timeout=timeout)
+            response = client.send(request, stream=True)
+            try:
+                target = _redirect_target(response)
+                if target is None:
+                    return _answer(response, source, cache, limits, deadline, redirect)
+            finally:
+                response.close()
+        except httpx.TimeoutException:
+            raise _Retry(
+                f"timed out (connect {limits.connect_timeout:g} s, read {limits.read_timeout:g} s)",
+                "the server is slow or down; digest tries again next run",
+            ) from None
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            raise _Failure(f"not a usable URL ({exc})", "check the URL in [[sources]]") from None
+        except httpx.TransportError as exc:
+            raise _Retry(f"cannot connect ({exc or type(exc).__name__})", "check the URL and the network") from None
+        # Only an unbroken run of permanent redirects from the configured URL says the feed has moved.
+        permanent = permanent and response.status_code in _PERMANENT
+        redirect = target if permanent else redirect
+        url = target
+    raise _Failure(
+        f"more than {MAX_REDIRECTS} redirects", "open the URL in a browser and configure the address it ends at"
+    )
+
+
+def _validators(cache: HttpCache | None) -> dict[str, str]:
+    headers = {}
+    if cache and cache.etag:
+        headers["If-None-Match"] = cache.etag
+    if cache and cache.last_modified:
+        headers["If-Modified-Since"] = cache.last_modified
+    return headers
+
+
+def _timeout(limits: FetchLimits, deadline: float) -> httpx.Timeout:
+    """Timeouts that never reach past the source's deadline."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _deadline_failure(limits)
+    return httpx.Timeout(
+        min(limits.read_timeout, remaining), connect=min(limits.connect_timeout, remaining), pool=remaining
+    )
+
+
+def _deadline_failure(limits: FetchLimits) -> _Failure:
+    return _Failure(
+        f"gave up after the {limits.deadline:g} s deadline",
+        "the server is too slow; raise [fetch] deadline if this feed is worth the wait",
+    )
+
+
+def _redirect_target(response: httpx.Response) -> str | None:
+    location = response.headers.get("location")
+    if response.status_code not in _REDIRECTS or not location:
+        return None
+    target = response.url.join(location)
+    if target.scheme not in ("http", "https"):
+        raise _Failure(f"redirected to a non-web address ({target.scheme}:)", "check the feed URL in a browser")
+    return str(target)
+
+
+def _answer(
+    response: httpx.Response,
+    source: Source,
+    cache: HttpCache | None,
+    limits: FetchLimits,
+    deadline: float,
+    redirect: str | None,
+) -> FetchResult:
+    status = response.status_code
+    if status == 304:
+        return FetchResult(source, "not_modified", status=status, cache=_new_cache(response, cache), redirect=redirect)
+    _check_status(response)
+    data = _read_capped(response, limits, deadline)
+    document = Document(source, str(response.url), data)
+    return FetchResult(source, "ok", (document,), status, _new_cache(response, None), redirect)
+
+
+def _check_status(response: httpx.Response) -> None:
+    status, label = response.status_code, f"HTTP {response.status_code} {response.reason_phrase}".strip()
+    if 200 <= status < 300:
+        return
+    if status == 410:
+        hint = "digest has disabled this source; remove it from [[sources]]"
+        raise _Failure(f"{label}: the feed was removed", hint, status, gone=True)
+    if status == 429:
+        raise _Retry(label, "the server limits requests; digest tries again next run", status, _retry_after(response))
+    if status in _TRANSIENT:
+        raise _Retry(label, "the server is failing; digest tries again next run", status, _retry_after(response))
+    if status in (401, 403):
+        raise _Failure(label, "the server refuses digest (a login, or bots blocked); open the URL in a browser", status)
+    if status == 404:
+        raise _Failure(label, "check the feed URL in [[sources]]; the site may have moved its feed", status)
+    raise _Failure(label, "check the feed URL in [[sources]]", status)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Retry-After as seconds from now: either a number of seconds or an HTTP date."""
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _new_cache(response: httpx.Response, previous: HttpCache | None) -> HttpCache:
+    """The validators to send next time; a 304 may leave them out, which keeps the previous ones."""
+    etag = response.headers.get("etag") or (previous.etag if previous else None)
+    modified = response.headers.get("last-modified") or (previous.last_modified if previous else None)
+    return HttpCache(etag, modified)
+
+
+def _read_capped(response: httpx.Response, limits: FetchLimits, deadline: float) -> bytes:
+    """The decoded body, refused as soon as it passes the cap or the deadline (checked between chunks)."""
+    cap = limits.max_bytes
+    if response.is_stream_consumed:  # a fake (MockTransport given content=) that httpx has already read and decoded
+        if len(response.content) > cap:
+            raise _over_cap(cap)
+        return response.content
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise _over_cap(cap)
+    decode = _decoder(response.headers.get("content-encoding", ""))
+    chunks: list[bytes] = []
+    raw_total = total = 0
+    try:
+        for raw in response.iter_raw():
+            raw_total += len(raw)
+            if raw_total > cap:
+                raise _over_cap(cap)
+            if time.monotonic() > deadline:
+                raise _deadline_failure(limits)
+            piece = decode(raw, cap - total)
+            total += len(piece)
+            if total > cap:
+                raise _over_cap(cap)
+            chunks.append(piece)
+    except (zlib.error, brotli.error) as exc:
+        raise _Failure(f"the compressed body is corrupt ({exc})", "the server is misbehaving; try later") from None
+    return b"".join(chunks)
+
+
+def _over_cap(cap: int) -> _Failure:
+    return _Failure(f"the response is over the {cap:,}-byte cap", "is this a feed? raise [fetch] max_bytes if so")
+
+
+Decoder = Callable[[bytes, int], bytes]
+
+
+def _decoder(encoding: str) -> Decoder:
+    """A function (chunk, room) -> at most room + 1 decoded bytes, for the response's Content-Encoding."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return lambda chunk, room: chunk
+    if encoding in ("gzip", "x-gzip"):
+        return _zlib_decoder(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return _deflate_decoder()
+    if encoding == "br":
+        return _brotli_decoder()
+    raise _Failure(f"unsupported Content-Encoding {encoding!r}", "the server ignores what digest asked for")
+
+
+def _zlib_decoder(wbits: int) -> Decoder:
+    inflater = zlib.decompressobj(wbits)
+    # Output stops at room + 1 bytes; any input left over stays in unconsumed_tail and the cap check fails first.
+    return lambda chunk, room: inflater.decompress(chunk, room + 1)
+
+
+def _deflate_decoder() -> Decoder:
+    """HTTP "deflate" should be zlib-wrapped, but some servers send raw deflate: tell by the zlib header."""
+    chosen: list[Decoder] = []
+
+    def decode(chunk: bytes, room: int) -> bytes:
+        if not chosen:
+            wrapped = len(chunk) >= 2 and chunk[0] & 0x0F == 8 and int.from_bytes(chunk[:2], "big") % 31 == 0
+            chosen.append(_zlib_decoder(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS))
+        return chosen[0](chunk, room)
+
+    return decode
+
+
+def _brotli_decoder() -> Decoder:
+    decompressor = brotli.Decompressor()
+
+    def decode(chunk: bytes, room: int) -> bytes:
+        return bytes(decompressor.process(chunk, output_buffer_limit=room + 1))
+
+    return decode
+
+
+# -- files and folders --------------------------------------------------------------------------------------------
+
+
+def _fetch_local(source: Source, cap: int) -> FetchResult:
+    path = _local_path(source.location)
+    try:
+        if path.is_dir():
+            documents = tuple(_folder(source, path, cap))
+            if not documents:
+                suffixes = ", ".join(sorted(ARTICLE_SUFFIXES | FEED_SUFFIXES))
+                raise _Failure("the folder holds no article or feed files", f"add files ending in {suffixes}")
+        elif path.is_file():
+            documents = (Document(source, str(path), _read(path, cap)),)
+        else:
+            raise _Failure("no such file or folder", "check the path in [[sources]]")
+    except _Failure as failure:
+        return failure.result(source)
+    return FetchResult(source, "ok", documents)
+
+
+def _local_path(location: str) -> Path:
+    """A plain path, or a file: URL (file:///srv/feeds/a%20b.xml) as a path."""
+    if location.lower().startswith("file:"):
+        return Path(url2pathname(urlsplit(location).path))
+    return Path(location)
+
+
+def _folder(source: Source, folder: Path, cap: int) -> Iterator[Document]:
+    """Article and feed files of a folder, in name order; hidden files are skipped."""
     for path in sorted(folder.iterdir()):
-        suffix = path.suffix.lower()
-        if path.is_file() and not path.name.startswith(".") and suffix in ARTICLE_SUFFIXES | FEED_SUFFIXES:
-            yield Document(source, str(path), _read(source, path))
+        if path.is_file() and not path.name.startswith(".") and path.suffix.lower() in ARTICLE_SUFFIXES | FEED_SUFFIXES:
+            yield Document(source, str(path), _read(path, cap))
 
 
-def _read(source: Source, path: Path) -> bytes:
+def _read(path: Path, cap: int) -> bytes:
     try:
         size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise FetchError(str(path), f"file is {size} bytes, over the {MAX_BYTES}-byte cap", "split or trim it")
+        if size > cap:
+            raise _Failure(f"{path} is {size:,} bytes, over the {cap:,}-byte cap", "split or trim it")
         return path.read_bytes()
     except OSError as exc:
-        raise FetchError(str(path), f"cannot read: {exc.strerror}", "check the file's permissions") from None
+        raise _Failure(f"cannot read {path}: {exc.strerror}", "check the file's permissions") from None
 
 
-def _http(source: Source, client: httpx.Client | None) -> Document:
-    own = client is None
-    session = client or httpx.Client(timeout=TIMEOUT, follow_redirects=True, headers={"User-Agent": USER_AGENT})
-    try:
-        with session.stream("GET", source.location) as response:
-            if response.status_code >= 400:
-                raise FetchError(
-                    source.location,
-                    f"HTTP {response.status_code} {response.reason_phrase}",
-                    "check the feed URL in [[sources]]",
-                )
-            chunks, total = [], 0
-            for chunk in response.iter_bytes():
-                total += len(chunk)
-                if total > MAX_BYTES:
-                    raise FetchError(source.location, f"response over {MAX_BYTES} bytes", "is this really a feed?")
-                chunks.append(chunk)
-            return Document(source, str(response.url), b"".join(chunks))
-    except httpx.TimeoutException:
-        raise FetchError(source.location, "timed out", "the server is slow or down; try again later") from None
-    except httpx.HTTPError as exc:
-        raise FetchError(source.location, f"cannot connect: {exc}", "check the URL and your network") from None
-    finally:
-        if own:
-            session.close()
+# -- progress -----------------------------------------------------------------------------------------------------
+
+
+class Reporter(Protocol):
+    """Told about each source once it is fetched and parsed."""
+
+    def __call__(self, item: Ingested) -> None: ...
+
+
+@contextmanager
+def progress_reporter(total: int, stream: TextIO | None = None) -> Iterator[Reporter]:
+    """A rich progress bar on a terminal; plain log lines (logger `digest.fetch`) for cron, systemd and CI."""
+    stream = stream or sys.stderr
+    if not stream.isatty():
+        yield _log_line
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (
+        TextColumn("sources"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[articles]} articles, {task.fields[failures]} failed"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(file=stream)) as bar:
+        task = bar.add_task("fetch", total=total, articles=0, failures=0)
+        articles = failures = 0
+
+        def advance(item: Ingested) -> None:
+            nonlocal articles, failures
+            articles += len(item.articles)
+            failures += item.error is not None
+            bar.update(task, advance=1, articles=articles, failures=failures)
+
+        yield advance
+
+
+def _log_line(item: Ingested) -> None:
+    """One INFO line per source: the command's own error lines stay the one place a failure is reported."""
+    location = item.source.location
+    if item.error:
+        logger.info("%s: %s (%s)", location, item.error, item.hint)
+    elif item.fetched.outcome == "not_modified":
+        logger.info("%s: not modified", location)
+    else:
+        logger.info("%s: %d articles", location, len(item.articles))

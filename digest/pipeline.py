@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
+
 from digest import cluster as clusterer
 from digest import continuity, deliver, fetch, parse, publish, rank, render, select, store, summarize
 from digest.config import Config, DigestSettings
-from digest.errors import DigestError, InputError, SourceError, StateError
-from digest.models import Article, Cluster, Digest, FeedHealth, Issue, Rendered, Source, Story
+from digest.errors import DigestError, FetchError, InputError, ParseError, SourceError, StateError
+from digest.models import Article, Cluster, Digest, FeedHealth, FetchLimits, Ingested, Issue, Rendered, Source, Story
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -38,30 +40,63 @@ class Gathered:
     articles: list[Article] = field(default_factory=list)
     errors: list[SourceError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
+    items: list[Ingested] = field(default_factory=list)
 
 
-def gather(sources: Iterable[Source]) -> Gathered:
-    """Fetch and parse every source; a source that fails is recorded and skipped."""
+def gather(
+    sources: Sequence[Source],
+    *,
+    limits: FetchLimits = fetch.DEFAULT_LIMITS,
+    state: store.Store | None = None,
+    now: datetime | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> Gathered:
+    """Fetch every source concurrently and parse it; a source that fails is recorded and skipped.
+
+    With a state store: conditional GET from each feed's stored validators, sources gone for good (410)
+    skipped, each source's health recorded, and pages fetched for full text cached by URL.
+    """
+    now = now or datetime.now(UTC)
     result = Gathered()
-    for source in sources:
-        try:
-            documents = fetch.fetch(source)
-        except SourceError as error:
-            result.errors.append(error)
-            continue
-        found = 0
-        for document in documents:
-            try:
-                articles, warnings = parse.parse(document)
-            except SourceError as error:
-                result.errors.append(error)
-                continue
-            result.articles.extend(articles)
-            result.warnings.extend(warnings)
-            found += len(articles)
-        result.counts[source.location] = found
+    active = list(sources)
+    if state:
+        for source in sources:
+            health = state.feed_health(source.location)
+            if health and health.disabled:
+                active.remove(source)
+                result.warnings.append(f"{source.location}: disabled ({health.error}); remove it from [[sources]]")
+    caches = {s.location: state.http_cache(s.location) for s in active} if state else {}
+    with fetch.progress_reporter(len(active)) as report:
+        fetched = fetch.fetch_each(active, caches, limits=limits, transport=transport)
+        items = parse.parse_all(fetched, workers=parse.parser_processes(len(active)), progress=report)
+    items = _full_text(items, limits, state, transport)
+    for item in items:
+        if state:
+            state.record_feed(item.health(state.feed_health(item.source.location), now), item.fetched.cache)
+        if item.error:
+            kind = FetchError if item.fetched.outcome == "error" else ParseError
+            result.errors.append(kind(item.source.location, item.error, item.hint or ""))
+        result.articles.extend(item.articles)
+        result.warnings.extend(item.warnings)
+    result.items = items
     return result
+
+
+def _full_text(
+    items: list[Ingested], limits: FetchLimits, state: store.Store | None, transport: httpx.BaseTransport | None
+) -> list[Ingested]:
+    """Teasers replaced by their pages' main text; a page is fetched once, then read from the state's cache."""
+    wanted = parse.full_text_urls(items, {})
+    if not wanted:
+        return items
+    cache = state.page_texts(wanted) if state else {}
+    # A stored article whose page is not cached had no usable page: asking again each run would not help.
+    missing = [u for u in wanted if u not in cache and not (state and state.has_article_url(u))]
+    pages = fetch.fetch_all([Source(location=u) for u in missing], limits=limits, transport=transport)
+    filled = parse.apply_full_text(items, pages, cache)
+    if state:
+        state.save_page_texts({u: cache[u] for u in missing if u in cache})
+    return filled
 
 
 def cluster_settings(config: Config) -> clusterer.Settings:
@@ -133,7 +168,7 @@ class Preview:
 def preview(config: Config, now: datetime | None = None) -> Preview:
     """Run the pipeline without sending or recording anything; write out/preview.{html,txt,eml}."""
     now = now or datetime.now(UTC)
-    gathered = gather(config.sources)
+    gathered = gather(config.sources, limits=config.fetch)
     settings = config.digest
     digest, members = _build(config, settings, gathered.articles, now, frozenset())
     rendered = render_digest(config, digest)
@@ -155,7 +190,7 @@ def preview(config: Config, now: datetime | None = None) -> Preview:
 
 def read_articles(locations: Sequence[str]) -> Gathered:
     """Articles from feed URLs, feed files or folders given on the command line."""
-    return gather(Source(location=location) for location in locations)
+    return gather([Source(location=location) for location in locations])
 
 
 def read_jsonl(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -265,7 +300,7 @@ def run(
     now = now or datetime.now(UTC)
     digests = [config.find(only)] if only else list(config.digests)
     with store.Store(config.state) as state:
-        gathered = gather(config.sources)
+        gathered = gather(config.sources, limits=config.fetch, state=None if dry_run else state, now=now)
         if config.sources and len(gathered.errors) >= len(config.sources) and not gathered.articles:
             reasons = "; ".join(str(e) for e in gathered.errors)
             raise SourceError(
@@ -421,26 +456,9 @@ class CheckResult:
 def check(config: Config, *, smtp: bool = True, connect: Connect | None = None) -> CheckResult:
     """Try every source now and, optionally, the SMTP login; nothing is recorded."""
     now = datetime.now(UTC)
-    rows = []
     with store.Store(config.state) as state:
-        for source in config.sources:
-            gathered = gather([source])
-            known = state.feed_health(source.location)
-            latest = max((a.published for a in gathered.articles if a.published), default=None)
-            error = gathered.errors[0] if gathered.errors else None
-            rows.append(
-                FeedHealth(
-                    location=source.location,
-                    status="error" if error else "ok",
-                    last_attempt=now,
-                    last_success=now if not error else known.last_success if known else None,
-                    items=len(gathered.articles),
-                    latest_item=latest,
-                    error=error.message if error else None,
-                    hint=error.hint if error else None,
-                    redirect=known.redirect if known else None,
-                )
-            )
+        gathered = gather(config.sources, limits=config.fetch, now=now)
+        rows = tuple(item.health(state.feed_health(item.source.location), now) for item in gathered.items)
     problem = None
     if smtp:
         connection = (connect or _smtp(config))()
@@ -450,7 +468,7 @@ def check(config: Config, *, smtp: bool = True, connect: Connect | None = None) 
             problem = str(failure)
         finally:
             connection.close()
-    return CheckResult(tuple(rows), problem)
+    return CheckResult(rows, problem)
 
 
 @contextmanager

@@ -75,6 +75,14 @@ _MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (issue, recipient)
     );
     """,
+    """
+    CREATE TABLE pages (
+        url TEXT PRIMARY KEY,
+        text TEXT NOT NULL,
+        fetched TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+    );
+    CREATE INDEX articles_url ON articles (url);
+    """,
 )
 
 
@@ -187,6 +195,22 @@ class Store:
                 rows,
             )
             return db.total_changes - before
+
+    def has_article_url(self, url: str) -> bool:
+        return self.db.execute("SELECT 1 FROM articles WHERE url = ? LIMIT 1", (url,)).fetchone() is not None
+
+    def page_texts(self, urls: Iterable[str]) -> dict[str, str]:
+        """Main text already extracted from these article pages (the full-text cache)."""
+        found = {}
+        for url in urls:
+            row = self.db.execute("SELECT text FROM pages WHERE url = ?", (url,)).fetchone()
+            if row:
+                found[url] = str(row[0])
+        return found
+
+    def save_page_texts(self, pages: Mapping[str, str]) -> None:
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO pages (url, text) VALUES (?, ?)", pages.items())
 
     def articles_since(self, since: datetime) -> list[Article]:
         """Articles first seen at or after `since`, oldest first."""

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import DATA, ROOT
 
 from digest.errors import ParseError
-from digest.models import Document, Source
-from digest.parse import canonical_url, parse
+from digest.models import Article, Document, FetchResult, Source
+from digest.parse import canonical_url, extract_full_text, parse, parse_all, parser_processes
 
 EVAL_FEEDS = ROOT.parent / "shared" / "eval" / "feeds"
 
@@ -97,3 +99,180 @@ def test_every_eval_feed_parses_or_fails_cleanly(name: str) -> None:
     skipped = sum(int(m) for w in warnings for m in re.findall(r"skipped (\d+) entries", w))
     assert len(articles) + skipped == items
     assert all(a.title or a.url or a.text for a in articles)
+
+
+# -- every format ---------------------------------------------------------------------------------------------------
+
+FEEDS = DATA / "feeds"
+
+
+def _fixture(name: str, location: str = "https://feeds.example/news/feed", outlet: str | None = None) -> Document:
+    return Document(Source(location, outlet=outlet), location, (FEEDS / name).read_bytes())
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+# file: (first title, its canonical URL, its date in UTC, the outlet)
+FORMATS = {
+    "rss091.xml": (
+        "Ferry timetable changes next week",
+        "http://harbour.example/news/ferry.html",
+        None,
+        "Harbour Gazette",
+    ),
+    "rss092.xml": ("Fish market reopens", "http://harbour.example/news/market.html", None, "Harbour Gazette"),
+    "rss10.rdf": (
+        "Bridge inspection finds no faults",
+        "http://valley.example/bridge",
+        "2026-11-24T08:30",
+        "Valley Ledger",
+    ),
+    "rss20.xml": (
+        "Council approves new library",
+        "https://feeds.example/city/library?page=2",
+        "2026-11-24T23:15",
+        "Northgate Daily",
+    ),
+    "atom03.xml": (
+        "Chip plant opens a second line",
+        "http://circuit.example/2026/11/chips",
+        "2026-11-20T16:00",
+        "Circuit Notes",
+    ),
+    "atom10.xml": (
+        "Why <video> tags matter",
+        "https://frame.example/blog/posts/video",
+        "2026-11-22T08:00",
+        "Pixel & Frame",
+    ),
+    "jsonfeed10.json": ("Rates held steady", "https://ledger.example/posts/rates", "2026-11-23T13:00", "Ledger Bites"),
+    "jsonfeed11.json": (
+        "Jobs report beats forecasts",
+        "https://feeds.example/posts/jobs",
+        "2026-11-24T14:00",
+        "Ledger Bites",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_every_format_gives_title_canonical_url_utc_date_and_outlet(name: str) -> None:
+    title, url, published, outlet = FORMATS[name]
+    first = parse(_fixture(name))[0][0]
+    assert (first.title, first.url, first.outlet) == (title, url, outlet)
+    assert first.published == (_utc(published) if published else None)
+    assert first.text and "<" not in first.text.replace("<video>", "")
+
+
+def test_html_is_sanitized_to_paragraphs_and_plain_text_stays_text() -> None:
+    (library, _), _ = parse(_fixture("rss20.xml"))
+    assert library.text == "The council voted 7 to 2 on Tuesday.\n\nBuilding starts in spring."  # content:encoded
+    (video, plain), _ = parse(_fixture("atom10.xml"))
+    assert video.text == "Embedding\n\nBrowsers play video natively."
+    assert plain.title == "Plain text body" and plain.text == "Compare a < b and b > c.\n\nSecond paragraph."
+
+
+def test_entries_without_links_have_no_url_and_stable_distinct_ids() -> None:
+    articles, warnings = parse(_fixture("jsonfeed11.json"))
+    assert [a.url for a in articles] == ["https://feeds.example/posts/jobs", None, None]
+    assert len({a.id for a in articles}) == 3
+    assert warnings == ["https://feeds.example/news/feed: skipped 1 items that are not JSON objects"]
+    assert articles[2].title is None and articles[2].published is None  # wrong types count as missing
+    assert [a.id for a in parse(_fixture("jsonfeed11.json"))[0]] == [a.id for a in articles]
+
+
+def test_guid_identity_is_scoped_to_its_feed_and_urls_are_shared() -> None:
+    one, other = (
+        parse(_fixture("rss20.xml", "https://a.example/feed"))[0],
+        parse(_fixture("rss20.xml", "https://b.example/feed"))[0],
+    )
+    assert one[1].url is None and one[1].id != other[1].id  # same GUID "ng-1002" in two feeds: two articles
+    same = canonical_url("https://a.example/city/library?page=2&utm_source=x#c")
+    assert one[0].url == same
+
+
+def test_outlet_is_configured_name_then_feed_title_then_host() -> None:
+    assert parse(_fixture("rss20.xml", outlet="The Daily"))[0][0].outlet == "The Daily"
+    assert parse(_fixture("rss20.xml"))[0][0].outlet == "Northgate Daily"
+    untitled = _rss("<item><title>t</title><link>http://x.example/1</link></item>").replace(
+        b"<title>Example Feed</title>", b""
+    )
+    assert parse(_feed(untitled, "https://www.news.example/rss"))[0][0].outlet == "news.example"
+
+
+def test_malformed_feed_with_entries_gives_them_and_a_warning() -> None:
+    articles, warnings = parse(_fixture("malformed-entries.xml"))
+    assert [a.title for a in articles] == ["Still readable item", "Second item"]
+    assert len(warnings) == 1 and "malformed feed, read 2 entries anyway" in warnings[0]
+
+
+def test_billion_laughs_is_not_expanded() -> None:
+    articles, warnings = parse(_fixture("billion-laughs.xml"))
+    assert len(articles) == 1 and len(articles[0].text) < 100 and warnings
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"version": "https://jsonfeed.org/version/1.1", "items": [', "not a JSON Feed"),
+        (b'{"title": "no version", "items": []}', "not a JSON Feed (no jsonfeed.org version)"),
+        (b'{"version": "https://jsonfeed.org/version/1", "items": {"a": 1}}', "no entries"),
+        (b'{"version": "https://jsonfeed.org/version/1", "items": [' + b"[" * 100_000, "not a JSON Feed"),
+        (b'{"version": "https://jsonfeed.org/version/1", "items": [{}]}', "no entry has a title, link or text"),
+    ],
+)
+def test_broken_json_feeds_are_clear_errors(body: bytes, message: str) -> None:
+    with pytest.raises(ParseError, match=re.escape(message)):
+        parse(_feed(body, "https://feeds.example/feed.json"))
+
+
+def test_web_page_error_names_the_feed_it_links_to() -> None:
+    with pytest.raises(ParseError, match="not a feed but a web page") as caught:
+        parse(_fixture("not-a-feed.html", "https://northgate.example/"))
+    assert caught.value.hint == "the page links to a feed: use https://northgate.example/feeds/all.xml in [[sources]]"
+
+
+def test_full_text_extraction_keeps_the_article_and_drops_the_furniture() -> None:
+    teaser = Article(id="1", text="The council voted.", url="https://northgate.example/library")
+    page = (FEEDS / "article-page.html").read_bytes()
+    full = extract_full_text(teaser, page)
+    assert full.text.startswith("Council approves new library\n\nThe city council voted seven to two")
+    assert "Sport" not in full.text and "Copyright" not in full.text
+    assert extract_full_text(full, b"<html><body>nothing here</body></html>") == full  # never a shorter text
+
+
+def test_parse_all_keeps_a_source_whose_one_file_fails(tmp_path: Path) -> None:
+    source = Source(str(tmp_path))
+    good = Document(source, str(tmp_path / "a.md"), b"---\ntitle: A note\n---\nSome words.\n")
+    bad = Document(source, str(tmp_path / "b.xml"), b"<rss><channel></channel></rss>")
+    (item,) = parse_all([FetchResult(source, "ok", (good, bad))])
+    assert [a.title for a in item.articles] == ["A note"] and item.error is None
+    assert len(item.warnings) == 1 and "b.xml" in item.warnings[0]
+    (broken,) = parse_all(
+        [FetchResult(Source("https://x.example/feed"), "ok", (_feed(b"\x00garbage", "https://x.example/feed"),))]
+    )
+    assert broken.status == "error" and broken.error is not None and broken.error.startswith("not a feed (")
+
+
+def test_parsing_on_worker_processes_gives_the_same_records() -> None:
+    sources = [Source(f"https://feeds.example/{name}") for name in ("rss20.xml", "atom10.xml", "garbage.bin")]
+    results = [FetchResult(s, "ok", (_fixture(s.location.rsplit("/", 1)[1], s.location),)) for s in sources]
+    results.append(
+        FetchResult(Source("https://feeds.example/down"), "error", status=503, error="HTTP 503", hint="later")
+    )
+    here = {item.source: item for item in parse_all(results)}
+    there = {item.source: item for item in parse_all(results, workers=2)}
+    assert there == here and len(here) == 4
+
+
+def test_local_sources_never_want_pages_fetched(tmp_path: Path) -> None:
+    source = Source(str(tmp_path / "rss20.xml"), full_text=True)
+    (item,) = parse_all([FetchResult(source, "ok", (_fixture("rss20.xml", source.location),))])
+    assert item.articles and item.teasers == ()
+
+
+def test_parser_processes_only_for_many_sources(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert parser_processes(3) == 1 and parser_processes(200) == 2

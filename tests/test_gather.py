@@ -1,0 +1,76 @@
+"""Ingestion with the state store: conditional GET across runs, health recorded, gone feeds skipped,
+full text cached, and "new since the last digest" selection."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from conftest import SEEDS
+from http_server import LoopbackServer, Reply, conditional
+
+from digest import pipeline, store
+from digest.models import Source
+
+NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+FEED = (SEEDS / "feeds" / "ledger.xml").read_bytes()
+TEASER = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Teasers</title>
+<item><title>Short</title><link>LINK</link><description>Only a teaser about a studio.</description></item>
+</channel></rss>"""
+PAGE = (
+    b"<html><head><title>Full</title></head><body><nav>Home News</nav><article><h1>Full story</h1>"
+    + b"".join(
+        b"<p>The studio said its film library was used without a licence, paragraph %d.</p>" % i for i in range(12)
+    )
+    + b"</article><footer>Copyright</footer></body></html>"
+)
+
+
+def test_second_run_is_a_304_that_costs_no_parsing(tmp_path: Path) -> None:
+    with (
+        LoopbackServer({"/feed": conditional(Reply(body=FEED), '"v1"')}) as server,
+        store.Store(tmp_path / "s.db") as state,
+    ):
+        source = Source(server.url("/feed"))
+        first = pipeline.gather([source], state=state, now=NOW)
+        second = pipeline.gather([source], state=state, now=NOW)
+        health = state.feed_health(source.location)
+    assert len(first.articles) == 5 and not first.errors
+    assert second.items[0].fetched.outcome == "not_modified" and not second.articles
+    assert server.requests[1].headers.get("if-none-match") == '"v1"'
+    assert health is not None and health.status == "not_modified" and health.items == 5 and health.failures == 0
+
+
+def test_gone_feed_is_disabled_and_then_skipped(tmp_path: Path) -> None:
+    with LoopbackServer({"/old": Reply(410)}) as server, store.Store(tmp_path / "s.db") as state:
+        source = Source(server.url("/old"))
+        first = pipeline.gather([source], state=state, now=NOW)
+        second = pipeline.gather([source], state=state, now=NOW)
+    assert "410" in str(first.errors[0])
+    assert len(server.requests) == 1, "a disabled source is not asked again"
+    assert any("disabled" in w and "remove it from [[sources]]" in w for w in second.warnings)
+
+
+def test_failures_are_counted_and_cleared(tmp_path: Path) -> None:
+    with LoopbackServer({"/feed": [Reply(404), Reply(404), Reply(body=FEED)]}) as server:
+        source = Source(server.url("/feed"))
+        with store.Store(tmp_path / "s.db") as state:
+            for _ in range(2):
+                pipeline.gather([source], state=state, now=NOW)
+            failing = state.feed_health(source.location)
+            pipeline.gather([source], state=state, now=NOW)
+            healthy = state.feed_health(source.location)
+    assert failing is not None and failing.failures == 2 and failing.error and "404" in failing.error
+    assert healthy is not None and healthy.failures == 0 and healthy.last_success == NOW
+
+
+def test_full_text_pages_are_fetched_once_and_cached(tmp_path: Path) -> None:
+    with LoopbackServer({"/page": Reply(body=PAGE, headers={"Content-Type": "text/html"})}) as server:
+        feed = TEASER.replace(b"LINK", server.url("/page").encode())
+        with LoopbackServer({"/feed": Reply(body=feed)}) as feeds, store.Store(tmp_path / "s.db") as state:
+            gathered = pipeline.gather([Source(feeds.url("/feed"))], state=state, now=NOW)
+            state.save_articles(gathered.articles, NOW)
+            again = pipeline.gather([Source(feeds.url("/feed"))], state=state, now=NOW)
+    assert "paragraph 11" in gathered.articles[0].text and "Home News" not in gathered.articles[0].text
+    assert len(server.requests) == 1, "a page is fetched once"
+    assert again.articles[0].text == gathered.articles[0].text, "then read from the cache"
