@@ -66,13 +66,13 @@ def stemmed_terms(text: str) -> list[tuple[str, str]]:
 PRIOR_DOCUMENTS = 100  # how many documents' worth of weight general English counts get in idf
 
 
-def idf(document_frequency: float, documents: int, commonness: float) -> float:
-    """Inverse document frequency with general English as a prior of PRIOR_DOCUMENTS documents.
+def idf(document_frequency: float, documents: int, commonness: float, prior: float = PRIOR_DOCUMENTS) -> float:
+    """Inverse document frequency with general English as a prior worth `prior` documents.
 
     With few documents (a digest's cluster of five) the collection alone is no guide; with thousands it
     dominates.
     """
-    share = (document_frequency + PRIOR_DOCUMENTS * commonness) / (documents + PRIOR_DOCUMENTS)
+    share = (document_frequency + prior * commonness) / (documents + prior)
     return 1.0 - math.log(share)
 
 
