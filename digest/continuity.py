@@ -53,18 +53,24 @@ def _wordset(sentence: str) -> frozenset[str]:
     return frozenset(w.lower() for w in textlib.words(sentence))
 
 
-def _bag(story: Story) -> Counter[str]:
+def _bag(story: Story, words: dict[str, str]) -> Counter[str]:
+    """Stem counts of what the story says; records a surface word per stem (general counts know words)."""
     titles = " ".join(c.title or "" for c in story.outlets)
-    return Counter(textlib.terms(" ".join([story.headline, titles, *(s.text for s in story.sentences)])))
+    pairs = textlib.stemmed_terms(" ".join([story.headline, titles, *(s.text for s in story.sentences)]))
+    for stem, word in pairs:
+        words.setdefault(stem, word)
+    return Counter(stem for stem, _ in pairs)
 
 
 def _vectors(stories: Sequence[Story]) -> list[dict[str, float]]:
-    bags = [_bag(s) for s in stories]
+    words: dict[str, str] = {}
+    bags = [_bag(s, words) for s in stories]
     frequency = Counter(term for bag in bags for term in bag)
     vectors = []
     for bag in bags:
         weights = {
-            t: (1 + math.log(c)) * textlib.idf(frequency[t], len(bags), textlib.commonness(t)) for t, c in bag.items()
+            t: (1 + math.log(c)) * textlib.idf(frequency[t], len(bags), textlib.commonness(words[t]))
+            for t, c in bag.items()
         }
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         vectors.append({t: w / norm for t, w in weights.items()})
