@@ -28,7 +28,9 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/cluster.py
+	$(BIN)/python bench/cluster_scale.py
 	$(BIN)/python bench/summarize.py
+	$(BIN)/python bench/ingest.py
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .pytest_cache .ruff_cache
