@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -207,23 +207,25 @@ def read_jsonl(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str,
 
 
 def articles_from_jsonl(lines: Iterable[str], name: str) -> list[Article]:
-    articles = []
-    for number, value in read_jsonl(lines, name):
-        try:
-            articles.append(Article.from_dict(value))
-        except ValueError as exc:
-            raise InputError(f"{name}:{number}: {exc}", 'each line needs at least "id" and "text"') from None
-    return articles
+    return _objects(lines, name, Article.from_dict, 'each line needs at least "id" and "text"')
 
 
 def clusters_from_jsonl(lines: Iterable[str], name: str) -> list[Cluster]:
-    clusters = []
+    return _objects(lines, name, Cluster.from_dict, 'each line needs "id" and "articles": [...]')
+
+
+T = TypeVar("T")
+
+
+def _objects(lines: Iterable[str], name: str, build: Callable[[dict[str, Any]], T], hint: str) -> list[T]:
+    """One object per JSON line; a bad line is an InputError naming the file, the line and the field."""
+    built = []
     for number, value in read_jsonl(lines, name):
         try:
-            clusters.append(Cluster.from_dict(value))
+            built.append(build(value))
         except ValueError as exc:
-            raise InputError(f"{name}:{number}: {exc}", 'each line needs "id" and "articles": [...]') from None
-    return clusters
+            raise InputError(f"{name}:{number}: {exc}", hint) from None
+    return built
 
 
 def cluster_articles(articles: Sequence[Article], settings: clusterer.Settings) -> list[Cluster]:
