@@ -86,3 +86,37 @@ def test_dry_run_writes_archive_and_feed_but_records_nothing(tmp_path: Path) -> 
     assert feedparser.parse((tmp_path / "out" / "ai.rss").read_bytes()).entries
     again = pipeline.run(settings, now=NOW, dry_run=True)
     assert again.reports[0].issue == "ai-2026-11-25", "a dry run recorded no issue"
+
+
+def test_feeds_follow_the_validator_rules(tmp_path: Path) -> None:
+    """What the W3C feed validator checks: required elements, a self link naming the document, RFC 822 and
+    RFC 3339 dates, unique ids, absolute links."""
+    import xml.etree.ElementTree as ET
+    from email.utils import parsedate_to_datetime
+
+    publish.publish(_site(tmp_path), [_issue(0), _issue(1)], keep=5)
+    atom_ns = "{http://www.w3.org/2005/Atom}"
+    channel = ET.parse(tmp_path / "ai.rss").getroot().find("channel")
+    assert channel is not None
+    for tag in ("title", "link", "description", "lastBuildDate"):
+        assert (channel.findtext(tag) or "").strip(), tag
+    self_link = channel.find(f"{atom_ns}link")
+    assert self_link is not None and self_link.get("rel") == "self"
+    assert self_link.get("href") == "https://digest.example.org/ai.rss"
+    items = channel.findall("item")
+    assert len({i.findtext("guid") for i in items}) == len(items) == 2
+    for item in items:
+        assert item.findtext("title") and item.findtext("description")
+        assert (item.findtext("link") or "").startswith("https://")
+        assert parsedate_to_datetime(item.findtext("pubDate") or "").tzinfo is not None
+    feed = ET.parse(tmp_path / "ai.atom").getroot()
+    for tag in ("id", "title", "updated", "author"):
+        assert feed.find(f"{atom_ns}{tag}") is not None, tag
+    links = {link.get("rel"): link.get("href") for link in feed.findall(f"{atom_ns}link")}
+    assert links["self"] == "https://digest.example.org/ai.atom"
+    for entry in feed.findall(f"{atom_ns}entry"):
+        for tag in ("id", "title", "updated"):
+            assert entry.findtext(f"{atom_ns}{tag}"), tag
+        content = entry.find(f"{atom_ns}content")
+        assert content is not None and content.get("type") == "html"
+        datetime.fromisoformat(entry.findtext(f"{atom_ns}updated") or "")
