@@ -69,6 +69,8 @@ def gather(
     with fetch.progress_reporter(len(active)) as report:
         fetched = fetch.fetch_each(active, caches, limits=limits, transport=transport)
         items = parse.parse_all(fetched, workers=parse.parser_processes(len(active)), progress=report)
+    order = {source.location: index for index, source in reversed(list(enumerate(active)))}
+    items.sort(key=lambda item: order[item.source.location])  # as configured, not as the network answered
     items = _full_text(items, limits, state, transport)
     for item in items:
         if state:
