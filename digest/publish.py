@@ -75,7 +75,7 @@ def archive_page(site: Site, issue: Issue) -> str:
 def index_page(site: Site, issues: Sequence[Issue]) -> str:
     rows = "\n".join(
         f'<li><a href="{html.escape(Path(archive_path(i)).name)}">{html.escape(i.subject)}</a>'
-        f" <small>({_summary(i).split(':', 1)[0]})</small></li>"
+        f" <small>({_stories(i)})</small></li>"
         for i in issues
     )
     title = html.escape(site.title)
@@ -148,8 +148,11 @@ def _story_entry(generator: FeedGenerator, site: Site, issue: Issue, story: Stor
 
 def _summary(issue: Issue) -> str:
     headlines = "; ".join(s.headline for s in issue.stories)
-    count = len(issue.stories)
-    return f"{count} {'story' if count == 1 else 'stories'}: {headlines}" if headlines else issue.subject
+    return f"{_stories(issue)}: {headlines}" if headlines else issue.subject
+
+
+def _stories(issue: Issue) -> str:
+    return f"{len(issue.stories)} {'story' if len(issue.stories) == 1 else 'stories'}"
 
 
 def _clean_html(markup: str) -> str:
