@@ -29,7 +29,6 @@ import brotli  # type: ignore[import-untyped]
 import httpx
 
 from digest import __version__
-from digest.errors import FetchError
 from digest.models import Document, FetchLimits, FetchResult, HttpCache, Ingested, Source
 
 USER_AGENT = f"digest/{__version__} (+https://github.com/digest-news/digest)"
@@ -78,14 +77,6 @@ def fetch_each(
     """Like fetch_all, but yields each result as soon as it is in, so parsing overlaps the network wait."""
     for _, result in _fetch_indexed(sources, caches or {}, limits, transport, progress, sleep):
         yield result
-
-
-def fetch(source: Source) -> list[Document]:
-    """All documents of one source; raises FetchError with a fix hint. fetch_all for a single source."""
-    (result,) = fetch_all([source])
-    if result.outcome == "error":
-        raise FetchError(source.location, result.error or "failed", result.hint or "")
-    return list(result.documents)
 
 
 def _fetch_indexed(

@@ -20,8 +20,7 @@ import pytest
 from conftest import DATA
 from http_server import LoopbackServer, Reply, Request, conditional
 
-from digest.errors import FetchError
-from digest.fetch import USER_AGENT, fetch, fetch_all, fetch_each, progress_reporter
+from digest.fetch import USER_AGENT, fetch_all, fetch_each, progress_reporter
 from digest.models import Document, FeedHealth, FetchLimits, FetchResult, HttpCache, Ingested, Source
 from digest.parse import apply_full_text, full_text_urls, parse_all
 
@@ -332,9 +331,6 @@ def test_file_urls_paths_and_folders(tmp_path: Path) -> None:
     assert by_url.outcome == "ok" and by_url.documents[0].data == fixture("rss20.xml")
     assert [Path(d.location).name for d in by_folder.documents] == ["note.md", "rss20.xml"]
     assert missing.outcome == "error" and missing.error == "no such file or folder"
-    assert fetch(Source(str(folder / "rss20.xml")))[0].data == fixture("rss20.xml")
-    with pytest.raises(FetchError, match="no such file"):
-        fetch(Source(str(tmp_path / "missing")))
 
 
 def test_oversized_file_is_refused(tmp_path: Path) -> None:
