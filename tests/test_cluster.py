@@ -1,4 +1,4 @@
-"""Event clustering and copy detection on small, readable cases; the seeds' grouping is in test_seeds.py."""
+"""Event clustering and copy detection (digest/cluster.py) on small hand-written cases."""
 
 from __future__ import annotations
 
@@ -9,119 +9,235 @@ import pytest
 from conftest import SHARED_SEEDS
 
 from digest import pipeline
-from digest.cluster import cluster
+from digest.cluster import cluster, find_copies
 from digest.models import Article, Cluster
 
-MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+DAY = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 
-REPORT = (
-    "Harbour officials in Port Calder closed the northern terminal on Monday after a crane collapsed onto a "
-    "container ship, injuring four dock workers. The crane, operated by Calder Freight, gave way shortly after "
-    "7 a.m. while lifting a 30-tonne container, the port authority said. Two of the injured workers were taken "
-    "to St Brigid's Hospital with broken bones; the other two were treated at the scene. Port director Ilse "
-    "Varga said the terminal would stay shut until inspectors had checked the other eleven cranes on the quay. "
-    "Calder Freight said it was cooperating fully and had suspended all lifting operations across its sites. "
-    "Shipping companies were told to expect delays of up to three days for cargo bound for the northern berths."
+QUAKE_A = [
+    (
+        "Quake kills 12 near Varna Bay",
+        "A magnitude 6.1 earthquake struck near Varna Bay on Tuesday, killing at least 12 people and injuring "
+        "dozens, the regional emergency office said.\nThe quake's epicentre was 14 kilometres north of the port "
+        "town of Lesk, at a depth of 10 kilometres.\nRescue teams led by fire chief Anton Morel searched collapsed "
+        "homes in Lesk through the night.\nAftershocks of up to magnitude 4.2 rattled the coast on Wednesday.",
+    ),
+    (
+        "Varna Bay earthquake: rescuers search rubble in Lesk",
+        "Rescuers in Lesk dug through the rubble of collapsed houses on Wednesday after Tuesday's magnitude 6.1 "
+        "earthquake near Varna Bay left 12 people dead.\nFire chief Anton Morel said 37 people had been taken to "
+        "hospital.\nThe epicentre lay north of Lesk, and aftershocks kept residents sleeping outdoors.\nThe "
+        "regional emergency office opened shelters in two schools.",
+    ),
+    (
+        "Twelve dead as 6.1 tremor hits Varna Bay coast",
+        "At least twelve people died when a 6.1 magnitude tremor hit the Varna Bay coast on Tuesday evening.\nMost "
+        "of the victims were in Lesk, where old stone houses collapsed, according to fire chief Anton Morel.\n"
+        "Seismologists recorded several aftershocks, the strongest of magnitude 4.2.\nThe emergency office said "
+        "power had been restored to most of Lesk by Wednesday.",
+    ),
+]
+QUAKE_B = [
+    (
+        "Earthquake injures 40 in mountain town of Oskel",
+        "A magnitude 5.4 earthquake hit the mountain town of Oskel on Friday, injuring 40 people and damaging "
+        "the old bridge over the Tarn river, officials said.\nMayor Ilse Brandvik said no one had been killed.\n"
+        "The epicentre was 6 kilometres east of Oskel, and the quake was felt in the valley towns of Dorn and "
+        "Hale.\nEngineers closed the bridge while they inspect it.",
+    ),
+    (
+        "Oskel quake damages Tarn bridge, 40 hurt",
+        "Forty people were hurt when a 5.4 magnitude quake shook Oskel on Friday afternoon.\nMayor Ilse Brandvik "
+        "said the Tarn bridge would stay closed for at least a week.\nResidents of Dorn and Hale also felt the "
+        "shaking, which cracked walls and broke windows.\nNo deaths were reported.",
+    ),
+    (
+        "No deaths after 5.4 earthquake in Oskel",
+        "Nobody died in Friday's magnitude 5.4 earthquake in Oskel, Mayor Ilse Brandvik told reporters, though "
+        "40 residents needed treatment.\nThe quake's epicentre was just east of the town, and it damaged the "
+        "bridge over the Tarn.\nThe valley towns of Dorn and Hale reported only minor damage.\nGeologists said "
+        "aftershocks were likely over the weekend.",
+    ),
+]
+STORY = (
+    "The city council of Marlow approved a budget of 310 million crowns on Monday after a debate that lasted "
+    "nine hours.\nThe budget raises spending on schools by 8 percent and freezes bus fares for two years.\n"
+    "Council leader Petra Holm said the plan would be paid for by selling the old harbour offices.\nThe "
+    "opposition voted against it, saying the sale would fetch far less than the council expects.\nA final "
+    "vote on the harbour sale is due in April."
 )
 REWORDED = (
-    "Port officers in Port Calder shut the northern terminal on Monday after a crane fell onto a container "
-    "vessel, hurting four dock employees. The crane, run by Calder Freight, collapsed soon after 7 a.m. while "
-    "hoisting a 30-tonne container, the port authority stated. Two of the hurt workers were taken to St "
-    "Brigid's Hospital with broken bones; the other two were treated on the spot. Port director Ilse Varga "
-    "stated the terminal would stay closed until inspectors had examined the other eleven cranes on the quay. "
-    "Calder Freight stated it was cooperating completely and had halted all lifting work across its sites. "
-    "Shipping firms were told to expect holdups of up to three days for freight bound for the northern berths."
+    "Marlow's city council passed a 310 million crown budget on Monday following a debate of nine hours.\n"
+    "The budget increases school spending by 8 percent and keeps bus fares frozen for two years.\nPetra Holm, "
+    "the council leader, said selling the old harbour offices would pay for the plan.\nThe opposition voted "
+    "against the budget, saying the sale would bring in far less than the council expects.\nThe harbour sale "
+    "faces a final vote in April."
 )
-OTHER = (
-    "A second crane accident, this one at the southern grain quay of Vellmar, left one operator injured on "
-    "Thursday when a hoist cable snapped during unloading. Vellmar harbour master Oskar Lind said the quay "
-    "would reopen on Saturday once the cable had been replaced and tested. The operator, employed by Lind & "
-    "Sons Stevedoring, was treated for a shoulder injury and released the same day."
+BOILERPLATE = (
+    "Sign up for the Northgate Courier morning newsletter to get the news before breakfast.\nThe Northgate "
+    "Courier is an independent newspaper owned by its readers and has been since 1921.\nRead our full policy "
+    "on corrections, complaints and how we report on our own city.\nFollow the Northgate Courier on every "
+    "platform where you read the news today."
 )
-BOILERPLATE = "Sign up for the Harbour Post morning briefing to get the day's shipping news in your inbox."
 
 
-def _article(ident: str, text: str, title: str | None = None, days: float | None = 0, outlet: str = "X") -> Article:
-    when = MONDAY + timedelta(days=days) if days is not None else None
-    return Article(id=ident, text=text, title=title, published=when, outlet=outlet, url=f"https://{ident}.example/")
+def _article(
+    index: int, title: str | None, text: str, outlet: str | None = None, published: datetime | None = None
+) -> Article:
+    return Article(id=f"a{index}", title=title, text=text, outlet=outlet, published=published)
 
 
-def _groups(clusters: list[Cluster]) -> set[frozenset[str]]:
-    return {frozenset(a.id for a in c.articles) for c in clusters}
+def _events(articles: list[Article], clusters: list[Cluster]) -> list[set[str]]:
+    return sorted(({a.id for a in c.articles} for c in clusters), key=sorted)
 
 
-def test_reworded_copy_is_folded_into_the_original() -> None:
-    original = _article("orig", REPORT, "Crane collapse shuts Port Calder terminal")
-    copy = _article("copy", REWORDED, "Crane Falls At Port Calder, Terminal Shut", days=0.5, outlet="Content Farm")
-    (story,) = cluster([copy, original])
-    assert story.copies == {"copy": "orig"}
-    assert story.articles[0].id == "orig"
-
-
-def test_wire_copy_with_a_different_headline_is_a_copy() -> None:
-    wire = _article("wire", REPORT, "Crane collapse shuts Port Calder terminal", outlet="Wire")
-    paper = _article(
-        "paper", REPORT + " Local reaction was swift.", "Four hurt as crane falls", days=0.1, outlet="Paper"
-    )
-    (story,) = cluster([paper, wire])
-    assert story.copies == {"paper": "wire"}
-
-
-def test_undated_copy_counts_as_the_later_one() -> None:
-    dated = _article("dated", REPORT, "Crane collapse", outlet="Ledger")
-    undated = _article("undated", REWORDED, "Crane collapse", days=None, outlet="Farm")
-    (story,) = cluster([undated, dated])
-    assert story.copies == {"undated": "dated"}
-
-
-def test_shared_boilerplate_does_not_make_a_copy() -> None:
-    first = _article("one", f"{REPORT}\n\n{BOILERPLATE}", "Crane collapse shuts terminal", outlet="Harbour Post")
-    second = _article("two", f"{OTHER}\n\n{BOILERPLATE}", "Cable snaps at Vellmar quay", days=3, outlet="Harbour Post")
-    clusters = cluster([first, second])
-    assert all(not c.copies for c in clusters)
-
-
-def test_same_kind_of_event_stays_apart() -> None:
-    articles = [
-        _article("a1", REPORT, "Crane collapse shuts Port Calder terminal", outlet="A"),
-        _article("a2", REWORDED.replace("Port officers", "Officials"), "Four hurt in Port Calder crane fall", 0.2, "B"),
-        _article("b1", OTHER, "Cable snaps at Vellmar grain quay", days=3, outlet="C"),
+def _quakes(titles: bool = True, dates: bool = True) -> list[Article]:
+    a = [
+        _article(i, t if titles else None, x, published=DAY + timedelta(hours=i) if dates else None)
+        for i, (t, x) in enumerate(QUAKE_A)
     ]
-    groups = _groups(cluster(articles))
-    assert frozenset({"b1"}) in groups
-
-
-def test_same_input_same_clusters_in_any_order() -> None:
-    articles = [
-        _article("a", REPORT, "Crane collapse"),
-        _article("b", REWORDED, "Crane falls", 0.2),
-        _article("c", OTHER, "Cable snaps", 3),
-        _article("d", "An unrelated note about the city's new library opening hours on weekends.", "Library"),
+    b = [
+        _article(10 + i, t if titles else None, x, published=DAY + timedelta(days=3, hours=i) if dates else None)
+        for i, (t, x) in enumerate(QUAKE_B)
     ]
-    expected = [(c.id, tuple(a.id for a in c.articles), tuple(sorted(c.copies.items()))) for c in cluster(articles)]
+    return a + b
+
+
+def test_empty_input() -> None:
+    assert cluster([]) == []
+
+
+def test_one_article() -> None:
+    (only,) = cluster([_article(0, "Budget passed", STORY)])
+    assert [a.id for a in only.articles] == ["a0"]
+    assert only.copies == {}
+    assert only.terms
+
+
+def test_two_earthquakes_stay_apart_and_each_is_one_story() -> None:
+    articles = _quakes()
+    assert _events(articles, cluster(articles)) == [{"a0", "a1", "a2"}, {"a10", "a11", "a12"}]
+
+
+@pytest.mark.parametrize(("titles", "dates"), [(False, True), (True, False), (False, False)])
+def test_articles_without_titles_or_dates(titles: bool, dates: bool) -> None:
+    articles = _quakes(titles=titles, dates=dates)
+    assert _events(articles, cluster(articles)) == [{"a0", "a1", "a2"}, {"a10", "a11", "a12"}]
+
+
+def test_terms_are_words_as_written() -> None:
+    clusters = cluster(_quakes())
+    oskel = next(c for c in clusters if any(a.id == "a10" for a in c.articles))
+    assert "Oskel" in oskel.terms
+    assert all(":" not in t for c in clusters for t in c.terms)
+
+
+def test_same_input_in_any_order_gives_the_same_clusters() -> None:
+    articles = [*_quakes(), _article(20, "Budget passed", STORY, published=DAY)]
+    expected = cluster(articles)
     for seed in range(5):
         shuffled = articles[:]
         random.Random(seed).shuffle(shuffled)
-        got = [(c.id, tuple(a.id for a in c.articles), tuple(sorted(c.copies.items()))) for c in cluster(shuffled)]
-        assert got == expected
+        assert cluster(shuffled) == expected
 
 
-def test_edge_cases() -> None:
-    assert cluster([]) == []
-    (single,) = cluster([_article("only", REPORT)])
-    assert [a.id for a in single.articles] == ["only"] and not single.copies
-    bare = [Article(id=str(i), text=text) for i, text in enumerate([REPORT, REWORDED, OTHER, ""])]
-    assert sorted(a.id for c in cluster(bare) for a in c.articles) == ["0", "1", "2", "3"]
+def test_reworded_copy_is_found_and_credits_the_earlier() -> None:
+    original = _article(0, "Marlow passes budget", STORY, outlet="Ledger", published=DAY)
+    copy = _article(1, "Council approves spending plan", REWORDED, outlet="Farm", published=DAY + timedelta(hours=5))
+    assert find_copies([copy, original], 0.5) == {"a1": "a0"}
+    (story,) = cluster([copy, original])
+    assert [a.id for a in story.articles] == ["a0", "a1"]
+    assert story.copies == {"a1": "a0"}
 
 
-def test_terms_explain_the_cluster() -> None:
-    (story,) = cluster([_article("orig", REPORT, "Crane collapse"), _article("b", REWORDED, "Crane falls", 0.2)])
-    assert story.terms and any("crane" in term.lower() for term in story.terms)
+def test_wire_copy_under_another_headline() -> None:
+    wire = _article(0, "Marlow council passes 310m budget", STORY, outlet="Wire", published=DAY)
+    local = _article(1, "Bus fares frozen as budget passes", STORY, outlet="Local", published=DAY + timedelta(hours=2))
+    assert find_copies([local, wire], 0.5) == {"a1": "a0"}
+
+
+def test_undated_copy_counts_as_later() -> None:
+    dated = _article(0, "Marlow passes budget", STORY, outlet="Ledger", published=DAY)
+    undated = _article(1, "Marlow passes budget", STORY, outlet="Farm")
+    assert find_copies([undated, dated], 0.5) == {"a1": "a0"}
+
+
+def test_stories_sharing_an_outlets_boilerplate_are_not_copies() -> None:
+    quake = QUAKE_B[0][1]
+    first = _article(0, "Budget passed", f"{STORY}\n{BOILERPLATE}", outlet="Northgate Courier", published=DAY)
+    second = _article(1, "Oskel quake", f"{quake}\n{BOILERPLATE}", outlet="Northgate Courier", published=DAY)
+    assert find_copies([first, second], 0.5) == {}
+    assert len(cluster([first, second])) == 2
+
+
+def test_ten_thousand_identical_articles_are_one_story_of_copies() -> None:
+    articles = [
+        _article(i, "Marlow passes budget", STORY, outlet=f"Site {i}", published=DAY + timedelta(minutes=i))
+        for i in range(10_000)
+    ]
+    (story,) = cluster(articles)
+    assert story.articles[0].id == "a0"
+    assert len(story.copies) == 9_999
+    assert set(story.copies.values()) == {"a0"}
 
 
 @pytest.mark.skipif(not SHARED_SEEDS.is_dir(), reason="../shared/seeds is not beside the clone")
-def test_shared_seeds_copy_credits_the_verge() -> None:
+def test_shared_seeds_reworded_copy() -> None:
+    """000 rewords The Verge's 001 (dated; 000 is not), so 000 is the copy."""
     articles = pipeline.read_articles([str(SHARED_SEEDS)]).articles
-    verge = next(a for a in articles if a.outlet == "theverge.com")
-    story = next(c for c in cluster(articles) if verge in c.articles)
-    assert story.articles[0] == verge and len(story.copies) == 1
+    by_file = {
+        path.name[:3]: next(a for a in articles if a.title and a.title in path.read_text(encoding="utf-8"))
+        for path in SHARED_SEEDS.iterdir()
+    }
+    pair = [by_file["000"], by_file["001"]]
+    assert find_copies(pair, 0.5) == {by_file["000"].id: by_file["001"].id}
+    assert find_copies([by_file["002"], by_file["001"]], 0.5) == {}
+
+
+TRIAL_2019 = [
+    (
+        "Halden jailed for six years over harbour fraud",
+        "A court in Marlow sentenced former port director Viktor Halden to six years in prison on Thursday for "
+        "taking 4 million crowns in bribes from dredging firms, in a trial that began in January 2019.\nJudge "
+        "Mira Stenlund said Halden had abused the trust of the city.\nHis lawyer said he would appeal.",
+    ),
+    (
+        "Former port director Halden gets six-year sentence",
+        "Viktor Halden, who ran the Marlow port authority until 2017, was sentenced to six years on Thursday.\n"
+        "The court found he accepted 4 million crowns from two dredging companies.\nJudge Mira Stenlund called "
+        "the bribes a betrayal of the city, and Halden's defence team announced an appeal.",
+    ),
+]
+TRIAL_2024 = [
+    (
+        "Halden goes on trial again, this time for tax evasion",
+        "Viktor Halden, the former Marlow port director, went on trial on Monday accused of hiding 900,000 "
+        "crowns from the tax office between 2021 and 2023.\nProsecutor Lene Aas told the court Halden used a "
+        "shell company in Eastmere.\nHalden denies the charges; the trial is expected to last three weeks.",
+    ),
+    (
+        "Tax trial opens for ex-port chief Halden",
+        "The trial of Viktor Halden on tax evasion charges opened in Marlow on Monday.\nProsecutors led by Lene "
+        "Aas say he hid 900,000 crowns through an Eastmere shell company from 2021 to 2023.\nHalden, who served "
+        "a prison term for bribery, says he is innocent.",
+    ),
+]
+
+
+@pytest.mark.parametrize("dated", [True, False])
+def test_two_trials_of_one_person_in_different_years_stay_apart(dated: bool) -> None:
+    years = [datetime(2019, 6, 6, tzinfo=UTC), datetime(2024, 10, 7, tzinfo=UTC)]
+    articles = [
+        _article(10 * e + i, title, text, published=years[e] + timedelta(hours=i) if dated else None)
+        for e, trial in enumerate([TRIAL_2019, TRIAL_2024])
+        for i, (title, text) in enumerate(trial)
+    ]
+    assert _events(articles, cluster(articles)) == [{"a0", "a1"}, {"a10", "a11"}]
+
+
+def test_a_copy_is_always_in_its_originals_cluster() -> None:
+    articles = [*_quakes(), _article(30, "Oskel hit by quake", QUAKE_B[0][1] + "\nMore to follow.", outlet="Farm")]
+    for story in cluster(articles):
+        ids = {a.id for a in story.articles}
+        assert all(copy in ids and original in ids for copy, original in story.copies.items())
+        assert story.originals()

@@ -25,7 +25,7 @@ def test_seedance_articles_form_one_story_and_003_stands_apart() -> None:
     gathered = pipeline.read_articles([str(SHARED_SEEDS)])
     assert not gathered.errors and len(gathered.articles) == 5
     articles = _by_prefix(gathered.articles)
-    clusters = cluster(gathered.articles, Settings(threshold=0.2))
+    clusters = cluster(gathered.articles, Settings())
     home = {a.id: c.id for c in clusters for a in c.articles}
     assert len({home[articles[k].id] for k in ("000", "001", "002", "004")}) == 1
     assert home[articles["003"].id] != home[articles["000"].id]
