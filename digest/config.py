@@ -207,7 +207,7 @@ _DIGEST_KEYS: dict[str, _Key] = {
 
 _SCHEMA: dict[str, dict[str, _Key]] = {
     "cluster": {
-        "threshold": _Key((int, float), 0.4, _unit),
+        "threshold": _Key((int, float), 0.5, _unit),
         "copy_threshold": _Key((int, float), 0.5, _unit),
         "max_gap_days": _Key((int, float), 4.0, _positive),
         "continuity_days": _Key(int, 14, _not_negative),

@@ -41,7 +41,7 @@ BAD = {
     "bad time": _case('schedule = "07:00"', 'schedule = "7am"', 'digest.schedule must be a time like "07:00"'),
     "bad zone": _case('"Europe/London"', '"Mars/Olympus"', "digest.timezone is not a known time zone"),
     "bad day": _case('"mon", "tue"', '"monday", "funday"', "digest.days has unknown day names ['funday']"),
-    "range": _case("threshold = 0.4", "threshold = 1.5", "cluster.threshold must be a number between 0 and 1"),
+    "range": _case("threshold = 0.5", "threshold = 1.5", "cluster.threshold must be a number between 0 and 1"),
     "choice": _case('method = "centroid"', 'method = "gpt"', 'summary.method must be one of "centroid"'),
     "address": _case('to = ["reader@example.org"]', 'to = ["reader"]', "email.to has invalid addresses"),
     "bool": _case(
