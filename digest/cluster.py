@@ -23,7 +23,10 @@
    another loosely; what tells events apart is whether two articles are as close as each is to its nearest
    coverage, so a tightly covered event does not absorb a loosely covered event of the same kind.
 6. Weighted average-link agglomeration (a missing pair counts as 0, so one stray link cannot chain two events),
-   run within each connected component of the links strong enough to merge anything.
+   run within each connected component of the links strong enough to merge anything, starting from each
+   original with its near-copies. Two groups merge only if they are also at least half as close to each other
+   as the members of the looser one are among themselves (copies aside): two tight pairs of reports on two
+   events of one kind stay apart though what the kind shares links them.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ COMMON_MINIMUM = 250  # many) are left out of similarities: they name no single 
 BLOCK_ROWS = 2000  # rows per block of the sparse product, bounding its memory
 NEIGHBOURS = 3  # an article's scale is its mean similarity to this many nearest neighbours,
 SCALE_FLOOR = 0.25  # but at least this: an isolated article's best match is not thereby close
+COHESION_SHARE = 0.5  # groups merge only as close as this share of the mean similarity within the looser one
 
 # Copies.
 SENTENCE_MATCH = 0.5  # word Jaccard at which two sentences say the same thing in near-identical words
@@ -101,8 +105,8 @@ _PERMUTATIONS = np.random.default_rng(0).integers(1, 2**32, size=(2, MINHASH_BAN
 
 @dataclass(frozen=True)
 class Settings:
-    # Mean locally scaled similarity to merge: best on ECB+ dev, and mid-way in the range (0.45-0.6) where
-    # ../shared/seeds groups as an editor would.
+    # Mean locally scaled similarity to merge: best on ECB+ dev, and mid-way in the range (0.43-0.55) where
+    # ../shared/seeds groups as an editor would and tests/test_cluster.py's two trials of one man stay apart.
     threshold: float = 0.5
     copy_threshold: float = 0.5
     max_gap_days: float = 4.0
@@ -124,7 +128,8 @@ def cluster(articles: Sequence[Article], settings: Settings = Settings()) -> lis
     first, second, similarity = _similarities(specific, [ordered[i].published for i in nodes], settings.max_gap_days)
     first, second, similarity = _above_background(specific, first, second, similarity)
     scaled = similarity / _scales(first, second, similarity, weight - 1)
-    labels = _labels(weight, first, second, scaled, settings.threshold)
+    family = np.array([row[original[node]] for node in nodes], dtype=np.int64)
+    labels = _labels(weight, family, first, second, scaled, settings.threshold)
     members: dict[int, list[int]] = defaultdict(list)
     for index, root in enumerate(original):  # a copy joins its original's cluster, wherever its own words led
         members[labels[row[root]]].append(index)
@@ -636,46 +641,75 @@ def _scales(first: np.ndarray, second: np.ndarray, similarity: np.ndarray, folde
 
 
 def _labels(
-    weight: np.ndarray, first: np.ndarray, second: np.ndarray, scaled: np.ndarray, threshold: float
+    weight: np.ndarray, family: np.ndarray, first: np.ndarray, second: np.ndarray, scaled: np.ndarray, threshold: float
 ) -> np.ndarray:
-    """A label per article: weighted average-link groups, found within each component of links above threshold."""
+    """A label per article: weighted average-link groups, found within each component of links above threshold
+    (an original and its near-copies, one `family`, always share a component)."""
     size = len(weight)
     strong = scaled >= threshold
-    graph = sparse.coo_matrix((np.ones(int(strong.sum())), (first[strong], second[strong])), shape=(size, size))
+    rows = np.concatenate([first[strong], np.arange(size)])
+    graph = sparse.coo_matrix((np.ones(len(rows)), (rows, np.concatenate([second[strong], family]))), (size, size))
     _count, component = csgraph.connected_components(graph, directed=False)
     labels = np.arange(size)
+    order = np.argsort(component, kind="stable")
+    starts = np.flatnonzero(np.diff(component[order], prepend=-1))
     inside = component[first] == component[second]
-    order = np.argsort(component[first[inside]], kind="stable")
-    first, second, scaled = first[inside][order], second[inside][order], scaled[inside][order]
-    bounds = np.flatnonzero(np.diff(component[first], prepend=-1, append=-1))
-    for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        nodes = np.unique(np.concatenate([first[start:end], second[start:end]]))
-        local = np.searchsorted(nodes, np.stack([first[start:end], second[start:end]]))
-        pairs = zip(local[0].tolist(), local[1].tolist(), strict=True)
-        edges = dict(zip(pairs, scaled[start:end].tolist(), strict=True))
-        for i, root in enumerate(_average_link(weight[nodes].tolist(), edges, threshold)):
+    by_component = np.argsort(component[first[inside]], kind="stable")
+    first, second, scaled = first[inside][by_component], second[inside][by_component], scaled[inside][by_component]
+    edge_bounds = np.searchsorted(component[first], component[order[starts]])
+    edge_ends = np.append(edge_bounds[1:], len(first))
+    for start, end, begin, stop in zip(
+        starts.tolist(), [*starts[1:].tolist(), size], edge_bounds.tolist(), edge_ends.tolist(), strict=True
+    ):
+        if end - start == 1:
+            continue
+        nodes = np.sort(order[start:end])
+        local = np.searchsorted(nodes, np.stack([first[begin:stop], second[begin:stop]]))
+        edges = dict(
+            zip(zip(local[0].tolist(), local[1].tolist(), strict=True), scaled[begin:stop].tolist(), strict=True)
+        )
+        families = np.searchsorted(nodes, family[nodes]).tolist()
+        for i, root in enumerate(_average_link(weight[nodes].tolist(), families, edges, threshold)):
             labels[nodes[i]] = nodes[root]
     return labels
 
 
-def _average_link(weights: list[float], edges: dict[tuple[int, int], float], threshold: float) -> list[int]:
+def _average_link(
+    weights: list[float], family: list[int], edges: dict[tuple[int, int], float], threshold: float
+) -> list[int]:
     """Weighted average-link agglomeration on a sparse graph; a label per item (the index of its group's root).
 
-    Groups merge, best first, while the weighted mean similarity between them stays at or above the threshold.
+    Items start grouped by family (an original with its near-copies). Groups merge, best first, while the
+    weighted mean similarity between them stays at or above the threshold and at least COHESION_SHARE of the
+    mean similarity within the looser of the two (over pairs that are not copies of one another): two tight
+    groups of articles about two events of one kind do not merge on the strength of what the kind shares.
     """
-    members = {i: [i] for i in range(len(weights))}
-    size = dict(enumerate(weights))
-    links: dict[int, dict[int, float]] = {i: {} for i in range(len(weights))}
+    members: dict[int, list[int]] = defaultdict(list)
+    for item, root in enumerate(family):
+        members[root].append(item)
+    size = {root: sum(weights[i] for i in group) for root, group in members.items()}
+    links: dict[int, dict[int, float]] = {root: {} for root in members}
     for (i, j), value in edges.items():
-        links[i][j] = links[j][i] = value * weights[i] * weights[j]
-    version = [0] * len(weights)
-    heap = [(-value, i, j, 0, 0) for (i, j), value in edges.items() if value >= threshold]
+        a, b = family[i], family[j]
+        if a != b:
+            links[a][b] = links[b][a] = links[a].get(b, 0.0) + value * weights[i] * weights[j]
+    within = {root: (0.0, 0.0) for root in members}  # (similarity, pairs), both weighted, of non-copy pairs
+    version = dict.fromkeys(members, 0)
+    heap = [(-total / (size[a] * size[b]), a, b, 0, 0) for a in links for b, total in links[a].items() if a < b]
+    heap = [entry for entry in heap if -entry[0] >= threshold]
     heapq.heapify(heap)
     while heap:
-        _negative, a, b, version_a, version_b = heapq.heappop(heap)
+        negative, a, b, version_a, version_b = heapq.heappop(heap)
         if a not in members or b not in members or (version[a], version[b]) != (version_a, version_b):
             continue
+        if -negative < COHESION_SHARE * _looser(within[a], within[b]):
+            continue
         keep, gone = (a, b) if size[a] >= size[b] else (b, a)
+        between = links[keep].get(gone, 0.0)
+        within[keep] = (
+            within[keep][0] + within[gone][0] + between,
+            within[keep][1] + within.pop(gone)[1] + size[keep] * size[gone],
+        )
         members[keep].extend(members.pop(gone))
         size[keep] += size.pop(gone)
         version[keep] += 1
@@ -694,6 +728,12 @@ def _average_link(weights: list[float], edges: dict[tuple[int, int], float], thr
         for index in group:
             labels[index] = root
     return labels
+
+
+def _looser(*groups: tuple[float, float]) -> float:
+    """The lower mean similarity within these groups, over pairs that are not copies; a group without such
+    pairs (one article and its copies) has none to offer, and 0 when no group has any."""
+    return min((total / pairs for total, pairs in groups if pairs), default=0.0)
 
 
 def _build(corpus: _Corpus, group: list[int], original: list[int], terms: tuple[str, ...]) -> Cluster:

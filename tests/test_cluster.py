@@ -235,6 +235,16 @@ def test_two_trials_of_one_person_in_different_years_stay_apart(dated: bool) -> 
     assert _events(articles, cluster(articles)) == [{"a0", "a1"}, {"a10", "a11"}]
 
 
+@pytest.mark.parametrize(("pair", "single"), [(TRIAL_2019, TRIAL_2024[0]), (TRIAL_2024, TRIAL_2019[1])])
+def test_one_report_of_another_trial_does_not_join_a_close_pair(
+    pair: list[tuple[str, str]], single: tuple[str, str]
+) -> None:
+    """The lone report shares the man, the town and the court with the pair, but is much further from either
+    than they are from each other: the pair's cohesion, not the threshold alone, keeps it apart."""
+    articles = [_article(i, title, text) for i, (title, text) in enumerate(pair)] + [_article(10, *single)]
+    assert _events(articles, cluster(articles)) == [{"a0", "a1"}, {"a10"}]
+
+
 def test_a_copy_is_always_in_its_originals_cluster() -> None:
     articles = [*_quakes(), _article(30, "Oskel hit by quake", QUAKE_B[0][1] + "\nMore to follow.", outlet="Farm")]
     for story in cluster(articles):

@@ -31,6 +31,20 @@ def test_seedance_articles_form_one_story_and_003_stands_apart() -> None:
     assert home[articles["003"].id] != home[articles["000"].id]
 
 
+@pytest.mark.parametrize(
+    "coverage", [("000", "001", "002"), ("000", "001", "004"), ("001", "002", "004"), ("000", "002", "004")]
+)
+@pytest.mark.parametrize("with_older", [False, True])
+def test_any_three_reports_of_the_story_still_form_one(coverage: tuple[str, ...], with_older: bool) -> None:
+    """With fewer articles there is less to tell the story's words from the topic's; an original, its copy and
+    a column still make one story, and the older piece still stands apart."""
+    articles = _by_prefix(pipeline.read_articles([str(SHARED_SEEDS)]).articles)
+    chosen = [articles[k] for k in coverage] + ([articles["003"]] if with_older else [])
+    groups = {tuple(sorted(a.id for a in c.articles)) for c in cluster(chosen)}
+    expected = {tuple(sorted(articles[k].id for k in coverage))}
+    assert groups == (expected | {(articles["003"].id,)} if with_older else expected)
+
+
 def test_reworded_copy_credits_the_verge() -> None:
     gathered = pipeline.read_articles([str(SHARED_SEEDS)])
     articles = _by_prefix(gathered.articles)
