@@ -102,8 +102,7 @@ def render(
         "toc": len(clean.stories) > TOC_AFTER,
         "c": PALETTE,
     }
-    html = _mjml_to_html(_render_template(env, HTML_TEMPLATE, context))
-    _warn_if_clipped(html)
+    html = _fitted_html(env, context, clean.stories)
     refs = LinkRefs()  # fresh per render: numbering starts at [1] in every message
     text = _render_template(env, TEXT_TEMPLATE, context | {"ref": refs.ref, "references": refs.listing})
     return Rendered(subject=title, html=html, text=text)
@@ -268,10 +267,43 @@ def _template_line(exc: BaseException) -> str:
     return line
 
 
-def _warn_if_clipped(html: str) -> None:
-    size = len(html.encode())
-    if size > GMAIL_CLIP_BYTES:
-        log.warning("HTML body is %d bytes; Gmail clips messages over %d", size, GMAIL_CLIP_BYTES)
+def _fitted_html(env: jinja2.Environment, context: dict[str, Any], stories: tuple[Story, ...]) -> str:
+    """The HTML part, made to fit under Gmail's clip, which would hide the rest of the message and its footer.
+
+    Past the clip, sentence credits name their outlets without links (the coverage list links each article
+    once), then the last stories shrink to a headline link each, until it fits. The text part is left whole.
+    """
+    html = _html(env, context, stories, len(stories), linked=True)
+    if _size(html) <= GMAIL_CLIP_BYTES:
+        return html
+    compact = _html(env, context, stories, len(stories), linked=False)
+    full = len(stories)
+    while _size(compact) > GMAIL_CLIP_BYTES and full > 1:
+        # Stories are about the same size, so the next count to try is (nearly) the last one.
+        full = max(1, min(full - 1, full * GMAIL_CLIP_BYTES // _size(compact)))
+        compact = _html(env, context, stories, full, linked=False)
+    log.info(
+        "HTML part would be %d bytes, over Gmail's clip at %d: %d of %d stories in full, credits without links "
+        "(%d bytes); the text part has everything",
+        _size(html),
+        GMAIL_CLIP_BYTES,
+        full,
+        len(stories),
+        _size(compact),
+    )
+    if _size(compact) > GMAIL_CLIP_BYTES:
+        log.warning("HTML part is %d bytes even so; Gmail will clip it", _size(compact))
+    return compact
+
+
+def _html(env: jinja2.Environment, context: dict[str, Any], stories: tuple[Story, ...], full: int, linked: bool) -> str:
+    """The HTML part with the first `full` stories in full and the rest as headlines."""
+    shown = {"full": stories[:full], "more": stories[full:], "linked_credits": linked}
+    return _mjml_to_html(_render_template(env, HTML_TEMPLATE, context | shown))
+
+
+def _size(html: str) -> int:
+    return len(html.encode())
 
 
 def _mjml_to_html(source: str) -> str:

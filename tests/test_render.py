@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 
 from digest.errors import RenderError
 from digest.models import Credit, Digest, Rendered, Sentence, Story
-from digest.render import PALETTE, TEXT_WIDTH, render, wrap
+from digest.render import GMAIL_CLIP_BYTES, PALETTE, TEXT_WIDTH, render, wrap
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 CREATED = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
@@ -35,11 +36,11 @@ def outlet_name(story: int, number: int) -> str:
     return f"Outlet {number} & Sons" if number else f"The Daily {story}"
 
 
-def make_story(index: int, *, sentences: int = 5, outlets: int = 4, update: bool = False) -> Story:
+def make_story(index: int, *, sentences: int = 5, outlets: int = 4, update: bool = False, tracking: str = "") -> Story:
     credits = tuple(
         Credit(
             outlet=outlet_name(index, j),
-            url=f"https://www.outlet-{j}.example.com/news/2026/11/23/story-{index}-regulators-announce-reforms",
+            url=f"https://www.outlet-{j}.example.com/news/2026/11/23/story-{index}-regulators-announce-reforms{tracking}",
             title=f"Regulators announce reforms, part {index}.{j}: what it means for you",
             copy_of=outlet_name(index, 0) if j == outlets - 1 and outlets > 2 else None,
         )
@@ -68,13 +69,14 @@ def make_story(index: int, *, sentences: int = 5, outlets: int = 4, update: bool
     )
 
 
-def make_digest(stories: int, *, title: str = "Policy Watch") -> Digest:
-    """`stories` stories of 5 sentences (~25 words) and 4 outlets each; story 1 is an update."""
+def make_digest(stories: int, *, title: str = "Policy Watch", tracking: str = "") -> Digest:
+    """`stories` stories of 5 sentences (~25 words) and 4 outlets each; story 1 is an update. `tracking` is
+    appended to every article URL."""
     return Digest(
         title=title,
         topic='"financial regulation" AND reform',
         created=CREATED,
-        stories=tuple(make_story(i, update=i == 1) for i in range(stories)),
+        stories=tuple(make_story(i, update=i == 1, tracking=tracking) for i in range(stories)),
     )
 
 
@@ -111,6 +113,11 @@ def visible_text(html: str) -> tuple[str, list[str]]:
     parser.feed(html)
     parser.close()
     return "".join(parser.parts).replace("\xa0", " "), parser.tags
+
+
+def hrefs(html: str) -> list[str]:
+    """Every link target in the HTML, in order, entities decoded."""
+    return [unescape(url) for url in re.findall(r'href="([^"]*)"', html)]
 
 
 def references(text: str) -> dict[int, str]:
@@ -312,7 +319,41 @@ def test_toc_only_with_more_than_five_stories() -> None:
 def test_twenty_story_digest_fits_under_gmail_clip() -> None:
     sizes = {n: len(do_render(make_digest(n)).html.encode()) for n in (3, 20)}
     print(f"HTML size: 3 stories {sizes[3]} bytes, 20 stories {sizes[20]} bytes")
-    assert sizes[20] < 102 * 1024
+    assert sizes[20] < GMAIL_CLIP_BYTES
+    assert "More in this issue" not in do_render(make_digest(20)).html
+
+
+# Campaign parameters as some feeds put on every link: 177-character URLs.
+TRACKING = "?utm_source=newsletter&utm_medium=email&utm_campaign=daily-digest-2026-11-25&ref=homepage-top"
+
+
+def test_long_links_fit_under_gmail_clip_with_credits_unlinked() -> None:
+    digest = make_digest(20, tracking=TRACKING)
+    rendered = do_render(digest)
+    html, links = visible_text(rendered.html)[0], hrefs(rendered.html)
+    assert len(rendered.html.encode()) < GMAIL_CLIP_BYTES
+    assert "More in this issue" not in html
+    for story in digest.stories:
+        assert story.headline in html and all(s.text in html for s in story.sentences)
+        for credit in story.outlets:  # each article linked from the coverage list, no longer from every sentence
+            assert credit.url in links
+    per_story = [1 + 1 + len(s.outlets) + 1 for s in digest.stories]  # contents, headline, coverage, first
+    assert len(links) <= sum(per_story) + 1  # and the unsubscribe link
+    assert set(references(rendered.text).values()) >= {c.url for s in digest.stories for c in s.outlets}
+
+
+def test_stories_past_the_clip_become_headline_links_and_stay_whole_in_text() -> None:
+    digest = make_digest(60, tracking=TRACKING)
+    rendered = do_render(digest, archive_url="https://news.example.org/digest/2026-11-25/")
+    html, links = visible_text(rendered.html)[0], hrefs(rendered.html)
+    assert len(rendered.html.encode()) < GMAIL_CLIP_BYTES
+    assert "More in this issue" in html and "https://news.example.org/digest/2026-11-25/" in links
+    assert all(story.headline in html and story.url in links for story in digest.stories)
+    full = [story for story in digest.stories if story.sentences[0].text in html]
+    assert 10 < len(full) < 60 and full == list(digest.stories[: len(full)])
+    assert "To unsubscribe" in html.split("More in this issue")[1]
+    text = " ".join(rendered.text.split())
+    assert all(s.text in text for story in digest.stories for s in story.sentences)
 
 
 # --- subject ------------------------------------------------------------------------------------
