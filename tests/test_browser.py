@@ -3,7 +3,8 @@
 Two digests (the seeds corpus, and 20 hostile stories: long unbreakable words and URLs, markup in every
 field), each at 375 px (a phone) and 800 px (a desktop), in light and dark color schemes:
 - no horizontal scrolling, and no element reaches past the right edge;
-- every headline (h2) is rendered, inside the viewport's width, with readable contrast;
+- every headline (h2) is rendered, inside the viewport's width, with readable contrast; the hostile digest is
+  past Gmail's clip, so its last stories are headline links under "More in this issue";
 - every visible text has contrast >= 4.5:1 against what is really behind it (computed styles, alpha composited),
   and sits on a light background in the light scheme and a dark one in the dark scheme;
 - nothing from a feed runs (no script, no dialog) and the page requests nothing (no fonts, pixels, images).
@@ -100,6 +101,7 @@ MEASURE_JS = """
     viewport: vw,
     scrollWidth: document.scrollingElement.scrollWidth,
     headlines,
+    more: document.querySelectorAll("ul.more li").length,
     texts,
     overflowing,
     scripts: document.scripts.length,
@@ -266,8 +268,9 @@ def test_digest_in_chromium(browser: Browser, pages: dict[str, Page], name: str,
     assert facts["scrollWidth"] <= width, f"horizontal overflow: {facts['scrollWidth']} px > {width} px"
     assert not facts["overflowing"], f"elements past the viewport: {facts['overflowing'][:5]}"
     # Every headline is there, rendered, inside the viewport and readable.
-    headlines = facts["headlines"]
-    assert len(headlines) == page.stories
+    headlines, more = facts["headlines"], facts["more"]
+    assert (more > 0) == (name == "hostile20")
+    assert len(headlines) - (1 if more else 0) + more == page.stories
     for headline in headlines:
         assert headline["visible"] and headline["width"] > 0 and headline["height"] > 0, headline["text"]
         assert headline["left"] >= 0 and headline["right"] <= width, headline
