@@ -460,9 +460,9 @@ class CheckResult:
 def check(config: Config, *, smtp: bool = True, connect: Connect | None = None) -> CheckResult:
     """Try every source now and, optionally, the SMTP login; nothing is recorded."""
     now = datetime.now(UTC)
-    with store.Store(config.state) as state:
-        gathered = gather(config.sources, limits=config.fetch, now=now)
-        rows = tuple(item.health(state.feed_health(item.source.location), now) for item in gathered.items)
+    gathered = gather(config.sources, limits=config.fetch, now=now)
+    known = _recorded_health(config.state, [item.source.location for item in gathered.items])
+    rows = tuple(item.health(known.get(item.source.location), now) for item in gathered.items)
     problem = None
     if smtp:
         connection = (connect or _smtp(config))()
@@ -473,6 +473,14 @@ def check(config: Config, *, smtp: bool = True, connect: Connect | None = None) 
         finally:
             connection.close()
     return CheckResult(rows, problem)
+
+
+def _recorded_health(path: Path, locations: Sequence[str]) -> dict[str, FeedHealth]:
+    """What the state file recorded of these sources; a check before the first run does not create it."""
+    if not path.exists():
+        return {}
+    with store.Store(path) as state:
+        return {location: health for location in locations if (health := state.feed_health(location))}
 
 
 @contextmanager

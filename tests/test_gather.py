@@ -1,15 +1,17 @@
 """Ingestion with the state store: conditional GET across runs, health recorded, gone feeds skipped,
-full text cached, and "new since the last digest" selection."""
+full text cached, "new since the last digest" selection, and `digest check`, which records nothing."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from conftest import SEEDS
 from http_server import LoopbackServer, Reply, conditional
 
-from digest import pipeline, store
+from digest import config, pipeline, store
 from digest.models import Source
 
 NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
@@ -74,3 +76,64 @@ def test_full_text_pages_are_fetched_once_and_cached(tmp_path: Path) -> None:
     assert "paragraph 11" in gathered.articles[0].text and "Home News" not in gathered.articles[0].text
     assert len(server.requests) == 1, "a page is fetched once"
     assert again.articles[0].text == gathered.articles[0].text, "then read from the cache"
+
+
+def _check_config(folder: Path, *urls: str) -> Path:
+    """A config whose sources are these URLs, its state in `folder`."""
+    sources = "".join(f'\n[[sources]]\nurl = "{url}"\n' for url in urls)
+    path = folder / "config.toml"
+    path.write_text(
+        f"""[digest]
+name = "ai"
+title = "AI Digest"
+topic = "studio"
+{sources}
+[email]
+from = "digest@example.org"
+to = ["a@example.org"]
+host = "127.0.0.1"
+
+[state]
+path = "state.db"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_check_reports_each_source_and_records_nothing(tmp_path: Path) -> None:
+    with LoopbackServer({"/feed": Reply(body=FEED), "/gone": Reply(404)}) as server:
+        settings = config.load(_check_config(tmp_path, server.url("/feed"), server.url("/gone")))
+        result = pipeline.check(settings, smtp=False)
+    good, bad = result.sources
+    assert (good.status, good.items, good.error) == ("ok", 5, None)
+    assert bad.error is not None and "404" in bad.error and bad.hint and "[[sources]]" in bad.hint
+    assert result.smtp is None
+    assert not (tmp_path / "state.db").exists(), "a check before the first run must not create the state"
+
+
+def test_check_carries_recorded_failures_forward_without_writing_them(tmp_path: Path) -> None:
+    with LoopbackServer({"/feed": Reply(404)}) as server:
+        settings = config.load(_check_config(tmp_path, server.url("/feed")))
+        source = Source(server.url("/feed"))
+        with store.Store(tmp_path / "state.db") as state:
+            for _ in range(2):
+                pipeline.gather([source], state=state, now=NOW)
+        result = pipeline.check(settings, smtp=False)
+        with store.Store(tmp_path / "state.db") as state:
+            recorded = state.feed_health(source.location)
+    assert result.sources[0].failures == 3
+    assert recorded is not None and recorded.failures == 2
+
+
+def test_check_command_prints_the_table_and_fails_on_a_broken_source(tmp_path: Path) -> None:
+    with LoopbackServer({"/feed": Reply(body=FEED), "/gone": Reply(404)}) as server:
+        path = _check_config(tmp_path, server.url("/feed"), server.url("/gone"))
+        done = subprocess.run(
+            [sys.executable, "-m", "digest", "check", "--no-smtp", "--config", str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert done.returncode == 1, done.stderr
+    assert "/gone" in done.stdout and "404" in done.stdout and "Traceback" not in done.stderr
