@@ -183,11 +183,19 @@ def test_story_details_in_html() -> None:
     assert "Coverage: 4 outlets" in seen
     assert f"(copy of {outlet_name(1, 0)})" in seen
     assert f"First reported by {outlet_name(1, 0)}, 23 Nov 2026" in seen
-    # The cluster's terms are stems ("pictur", "imag"): `digest cluster --explain` shows them, readers don't.
-    assert "Why grouped" not in seen and "term1" not in seen
+    # What ties the story together is shown on hover over its coverage line, not in the reading text.
+    assert 'title="Grouped by: regulators, reforms, term1">Coverage: 4 outlets' in html
+    assert "term1" not in seen
     assert f"also reported by {outlet_name(1, 2)}, {outlet_name(1, 3)}" in seen
     assert f'<a href="{story.url}">{story.headline}</a>' in html
     assert "3 stories" not in seen and "2 stories from" in seen
+
+
+def test_grouping_terms_from_feeds_are_escaped_in_the_hover_text() -> None:
+    story = replace(make_story(0), terms=('"><script>alert(1)</script>', "Lumora"))
+    html = do_render(replace(make_digest(1), stories=(story,))).html
+    assert 'title="Grouped by: &#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;, Lumora"' in html
+    assert "<script>alert" not in html
 
 
 def test_header_and_footer() -> None:
