@@ -246,8 +246,12 @@ def _longer(article: Article, text: str) -> Article:
 
 
 def parse_feed(document: Document) -> tuple[list[Article], list[str]]:
-    """RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 through feedparser, with the DOCTYPE (and its entities) removed first."""
-    data = _DOCTYPE.sub(b"", document.data, count=1)
+    """RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 through feedparser, with the DOCTYPE (and its entities) removed first.
+
+    Blank lines before the XML declaration (common from blog plugins) make strict XML reject the document,
+    so they go too: the feed is then read as it is meant, without a "malformed" warning.
+    """
+    data = _DOCTYPE.sub(b"", document.data.lstrip(b" \t\r\n"), count=1)
     parsed: Any = feedparser.parse(
         data,
         response_headers={"content-type": "application/xml"},

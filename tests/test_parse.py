@@ -208,6 +208,13 @@ def test_malformed_feed_with_entries_gives_them_and_a_warning() -> None:
     assert len(warnings) == 1 and "malformed feed, read 2 entries anyway" in warnings[0]
 
 
+def test_blank_lines_before_the_xml_declaration_are_not_malformed() -> None:
+    articles, warnings = parse(
+        _feed(b"\n  \r\n" + _rss("<item><title>t</title><link>http://x.example/1</link></item>"))
+    )
+    assert [a.title for a in articles] == ["t"] and not warnings
+
+
 def test_billion_laughs_is_not_expanded() -> None:
     articles, warnings = parse(_fixture("billion-laughs.xml"))
     assert len(articles) == 1 and len(articles[0].text) < 100 and warnings
