@@ -25,8 +25,9 @@
 6. Weighted average-link agglomeration (a missing pair counts as 0, so one stray link cannot chain two events),
    run within each connected component of the links strong enough to merge anything, starting from each
    original with its near-copies. Two groups merge only if they are also at least half as close to each other
-   as the members of the looser one are among themselves (copies aside): two tight pairs of reports on two
-   events of one kind stay apart though what the kind shares links them.
+   as the members of the looser one are among themselves (copies aside; a lone article sets no bar): neither
+   two tight groups nor a tight group and a lone report of another event of one kind merge on the strength
+   of what the kind shares.
 """
 
 from __future__ import annotations
