@@ -13,7 +13,8 @@
    by their number; so are near-copies beyond MAX_COPY_NODES of one original.
 3. Candidates: terms in a large share of the collection are left out (cosine is taken over the rest), and the
    sparse product runs in blocks of rows: cost follows the pairs that share specific terms, never an all-pairs
-   matrix. Similarities are damped by the time between publications.
+   matrix. Similarities are damped by the time between publications; two articles sharing a single term (two
+   headlines of a title-only feed with one word in common) are not linked, however rare the word.
 4. Background: each similarity loses half of what the two articles share with all the others on average. In a
    digest on one topic every article shares the topic's words; only what two share beyond that ties them. A few
    unrelated articles are counted among the others, so that in a handful of articles on one event the event's
@@ -63,7 +64,8 @@ SAMPLED_ARTICLES = 3
 SAMPLED_CHARACTERS = 400
 
 # Candidates, background and local scaling.
-MIN_SIMILARITY = 0.1  # cosine below which two articles are not linked at all
+MIN_SIMILARITY = 0.1  # cosine below which two articles are not linked at all,
+MIN_SHARED_TERMS = 2  # nor when they share fewer terms: two headlines with one word in common are two events
 BACKGROUND_SHARE = 0.5  # share of two articles' mean similarity to all others taken off their own similarity,
 MIN_SPECIFIC = 0.05  # and what must remain for them to be linked
 BACKGROUND_PRIOR = 2  # unrelated articles (similarity 0) counted among the others: in a handful of articles,
@@ -89,6 +91,7 @@ _SENTENCE_END = ".!?…"
 _CLOSING = "\"'”’)]"
 _BREAK = -2
 _STOP_WORD = -1
+_NUMBER_KEY = 2**62  # every number, to fingerprints: "[link] [277 comments]" repeats whatever the count
 _MONTH = re.compile(
     r"(?=[ADFJMNOS])(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b\.?"
@@ -191,6 +194,7 @@ class _Vocabulary:
         self.names: list[str] = []  # id -> stem or feature
         self.shown: list[str] = []  # id -> how to show it: lowercase if ever so written, else as first written
         self.commonness: list[float] = []  # id -> share of general-English documents using it (idf prior)
+        self._numbers = np.zeros(1024, dtype=bool)  # id -> whether it is all digits (grown by doubling)
 
     def tokens(self, text: str) -> np.ndarray:
         """Each word of the text (as textlib reads words) as an id: a stem id or _STOP_WORD, with _BREAK after
@@ -235,7 +239,15 @@ class _Vocabulary:
             self.names.append(name)
             self.shown.append("")  # set by the caller to the plainest form written
             self.commonness.append(textlib.commonness(word) if word else FEATURE_COMMONNESS)
+            if index == len(self._numbers):
+                self._numbers = np.concatenate([self._numbers, np.zeros(index, dtype=bool)])
+            self._numbers[index] = name.isdigit()
         return index
+
+    def numbers(self, ids: np.ndarray) -> np.ndarray:
+        """Which of these ids are numbers."""
+        found: np.ndarray = self._numbers[ids]
+        return found
 
     def cased(self, lowered: str) -> str:
         """A word as it is usually written: lowercase if ever so written (a common word), else capitalized."""
@@ -280,7 +292,7 @@ class _Text:
             words=words,
             bounds=bounds,
             long=np.bincount(segment[tokens != _BREAK], minlength=count) >= MIN_SENTENCE_WORDS,
-            keys=_fingerprints(words, bounds),
+            keys=_fingerprints(np.where(vocabulary.numbers(words), _NUMBER_KEY, words), bounds),
             features=np.array([vocabulary.term(f) for f in _features(article)], dtype=np.int64),
             body=hashlib.blake2b(words.tobytes(), digest_size=16).digest()
             if len(words) >= MIN_SENTENCE_WORDS
@@ -579,7 +591,8 @@ def _specific(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
 def _similarities(
     matrix: sparse.csr_matrix, published: Sequence[datetime | None], max_gap_days: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs (first < second) with cosine >= MIN_SIMILARITY after damping by the time between them."""
+    """Pairs (first < second) with cosine >= MIN_SIMILARITY after damping by the time between them, sharing at
+    least MIN_SHARED_TERMS terms."""
     transposed = sparse.csr_matrix(matrix.T)
     firsts, seconds, values = [], [], []
     for start in range(0, matrix.shape[0], BLOCK_ROWS):
@@ -593,7 +606,20 @@ def _similarities(
     second = np.concatenate([np.zeros(0, dtype=np.int64), *seconds]).astype(np.int64)
     value = np.concatenate([np.zeros(0), *values]) * _time_factors(published, first, second, max_gap_days)
     keep = value >= MIN_SIMILARITY
+    first, second, value = first[keep], second[keep], value[keep]
+    keep = _shared_terms(matrix, first, second) >= MIN_SHARED_TERMS
     return first[keep], second[keep], value[keep]
+
+
+def _shared_terms(matrix: sparse.csr_matrix, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """How many terms each pair of rows shares, BLOCK_ROWS * 50 pairs at a time to bound memory."""
+    present = sparse.csr_matrix((np.ones(len(matrix.data)), matrix.indices, matrix.indptr), shape=matrix.shape)
+    step = BLOCK_ROWS * 50
+    counts = [
+        np.asarray(present[first[i : i + step]].multiply(present[second[i : i + step]]).sum(axis=1)).ravel()
+        for i in range(0, len(first), step)
+    ]
+    return np.concatenate([np.zeros(0), *counts])
 
 
 def _above_background(

@@ -170,6 +170,28 @@ def test_stories_sharing_an_outlets_boilerplate_are_not_copies() -> None:
     assert len(cluster([first, second])) == 2
 
 
+def test_headlines_with_one_word_in_common_are_two_events() -> None:
+    """A title-only feed (Science's table of contents in ../shared/eval/feeds/rss-1.rss is one): two short
+    headlines sharing one rare word are two stories, however high their cosine."""
+    articles = [
+        _article(0, "A step on the path to a Lassa vaccine", "", published=DAY),
+        _article(1, "Moving beyond mice for vaccine studies", "", published=DAY),
+        _article(2, "Lassa fever vaccine passes first trial in Sierra Leone", "", published=DAY),
+        _article(3, "First trial of Lassa fever vaccine ends in Sierra Leone", "", published=DAY),
+    ]
+    assert _events(articles, cluster(articles)) == [{"a0"}, {"a1"}, {"a2", "a3"}]
+
+
+def test_numbers_do_not_hide_an_outlets_boilerplate() -> None:
+    """Reddit's feed gives every post the same body but for the user, the subreddit and the comment count."""
+    posts = [("Tiramisu on a stick", "food", 277), ("I'm Sorry", "creepy", 537), ("Trying to fit in", "aww", 80)]
+    articles = [
+        _article(i, title, f"submitted by user{i} to {where}\n\n[link] [{count} comments]", outlet="reddit")
+        for i, (title, where, count) in enumerate(posts)
+    ]
+    assert len(cluster(articles)) == 3
+
+
 def test_ten_thousand_identical_articles_are_one_story_of_copies() -> None:
     articles = [
         _article(i, "Marlow passes budget", STORY, outlet=f"Site {i}", published=DAY + timedelta(minutes=i))
