@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 import webbrowser
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -170,7 +171,7 @@ def cluster_command(file: TextIO, threshold: float | None, explain: bool) -> Non
     settings = Settings() if threshold is None else Settings(threshold=threshold)
     for group in pipeline.cluster_articles(items, settings):
         if explain:
-            outlets = ", ".join(a.label for a in group.articles)
+            outlets = _outlets(a.label for a in group.articles)
             click.echo(
                 f"{group.id}: {len(group.articles)} articles ({outlets}); terms: {', '.join(group.terms)}", err=True
             )
@@ -204,6 +205,11 @@ def _print_explanations(result: pipeline.Preview) -> None:
             click.echo(f"   - {article.label}: {article.title} (matched: {', '.join(terms)})")
 
 
+def _outlets(names: Iterable[str]) -> str:
+    """Outlets in order of first appearance, one that repeats named once with its count: "The Guardian ×5"."""
+    return ", ".join(name if count == 1 else f"{name} ×{count}" for name, count in Counter(names).items())
+
+
 def _name(file: TextIO) -> str:
     return "stdin" if file.name == "<stdin>" else str(file.name)
 
@@ -225,6 +231,6 @@ def _print_table(stories: Iterable[Story]) -> None:
     table.add_column("Outlets", overflow="fold")
     table.add_column("Articles", justify="right")
     for number, story in enumerate(stories, 1):
-        outlets = ", ".join(c.outlet + (" (copy)" if c.copy_of else "") for c in story.outlets)
+        outlets = _outlets(c.outlet + (" (copy)" if c.copy_of else "") for c in story.outlets)
         table.add_row(str(number), story.headline, outlets, str(story.articles))
     Console(width=max(100, Console().width)).print(table)

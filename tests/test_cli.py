@@ -77,3 +77,14 @@ def test_articles_reports_each_failing_source_and_exits_1(tmp_path: Path) -> Non
     assert len(errors) == 2 and all(line.startswith("error: ") for line in errors)
     assert "broken.xml" in errors[0] and "missing" in errors[1]
     assert "Traceback" not in result.stderr
+
+
+def test_cluster_explain_names_a_repeated_outlet_once_with_its_count() -> None:
+    text = "The harbour authority of Marlow approved a budget of 40 million crowns for new quays on Tuesday."
+    lines = [
+        json.dumps({"id": f"a{i}", "outlet": outlet, "title": "Marlow approves harbour budget", "text": text})
+        for i, outlet in enumerate(["Wire", "Wire", "Courier", "Wire"])
+    ]
+    done = _digest("cluster", "--explain", "-", stdin="\n".join(lines) + "\n")
+    assert done.returncode == 0, done.stderr
+    assert "4 articles (Wire ×3, Courier)" in done.stderr
