@@ -74,8 +74,9 @@ _PRONOUN_SPEAKER = re.compile(r"""[,.!?]["”’]\s+(he|she|they)\s+(said|says|a
 _BARE_QUOTE = re.compile(r"""^["“][^"“”]*["”]$""")  # a quotation with no speaker named
 _FIRST_PERSON = re.compile(r"\b(I|we|We|you|You|my|My|our|Our|your|Your|me|us)\b")  # a letter or a column
 _QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
-# Ends on a bare auxiliary ("..., has not said.", "it would.", "declined to say."): what is meant is in the
-# sentence before.
+# Ends on a bare auxiliary ("..., has not said.", "it would.", "declined to say."), or says who spoke but not
+# what ("Daniels said, refusing to answer directly."): what is meant is in the sentence before.
+_SAYS_NOTHING = re.compile(r"""^[^"“]*\b(?:said|says|added|wrote|replied)\s*,\s+\w+ing\b""")
 _ENDS_ELLIPTICAL = re.compile(
     r"\b(?:(?:has|have|had|did|does|do|would|will|could|can|should)(?: not|n[’']t)?"
     r"(?: (?:say|said|confirm|confirmed|disclose|disclosed|answer|answered|explain|explained))?"
@@ -158,10 +159,10 @@ def is_whole(sentence: str) -> bool:
 
 
 def needs_context(sentence: str) -> bool:
-    """Reads badly on its own: opens on a pronoun or connective, ends on a bare "has not said", quotes an
-    unnamed or unknown speaker, or talks as "I" or "we" (a letter, a column)."""
+    """Reads badly on its own: opens on a pronoun or connective, ends on a bare "has not said", names a speaker
+    without what was said, quotes an unnamed or unknown speaker, or talks as "I" or "we" (a letter, a column)."""
     quotes_nobody = _PRONOUN_SPEAKER.search(sentence) or _BARE_QUOTE.match(sentence)
-    elliptical = _OPENS_ON_CONTEXT.match(sentence) or _ENDS_ELLIPTICAL.search(sentence)
+    elliptical = _OPENS_ON_CONTEXT.match(sentence) or _ENDS_ELLIPTICAL.search(sentence) or _SAYS_NOTHING.match(sentence)
     return bool(elliptical or quotes_nobody or _FIRST_PERSON.search(_QUOTED.sub("", sentence)))
 
 
