@@ -274,25 +274,26 @@ def _fitted_html(env: jinja2.Environment, context: dict[str, Any], stories: tupl
     once), then the last stories shrink to a headline link each, until it fits. The text part is left whole.
     """
     html = _html(env, context, stories, len(stories), linked=True)
-    if _size(html) <= GMAIL_CLIP_BYTES:
+    size = _size(html)
+    if size <= GMAIL_CLIP_BYTES:
         return html
-    compact = _html(env, context, stories, len(stories), linked=False)
     full = len(stories)
-    while _size(compact) > GMAIL_CLIP_BYTES and full > 1:
-        # Stories are about the same size, so the next count to try is (nearly) the last one.
-        full = max(1, min(full - 1, full * GMAIL_CLIP_BYTES // _size(compact)))
+    compact = _html(env, context, stories, full, linked=False)
+    while (compact_size := _size(compact)) > GMAIL_CLIP_BYTES and full > 1:
+        # Stories are about the same size: keep the share of them that fits, at least one fewer each time.
+        full = max(1, min(full - 1, full * GMAIL_CLIP_BYTES // compact_size))
         compact = _html(env, context, stories, full, linked=False)
     log.info(
         "HTML part would be %d bytes, over Gmail's clip at %d: %d of %d stories in full, credits without links "
         "(%d bytes); the text part has everything",
-        _size(html),
+        size,
         GMAIL_CLIP_BYTES,
         full,
         len(stories),
-        _size(compact),
+        compact_size,
     )
-    if _size(compact) > GMAIL_CLIP_BYTES:
-        log.warning("HTML part is %d bytes even so; Gmail will clip it", _size(compact))
+    if compact_size > GMAIL_CLIP_BYTES:
+        log.warning("HTML part is %d bytes even so; Gmail will clip it", compact_size)
     return compact
 
 
