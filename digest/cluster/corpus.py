@@ -1,0 +1,293 @@
+"""The articles as integer arrays: stems of their titles and bodies in sentence-like segments, date and number
+features, and the segments each outlet repeats across its stories (boilerplate: bylines, pitches, footers).
+
+Copies and vectors are both read from this one representation, so they agree on what a word, a sentence and
+boilerplate are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import chain
+
+import numpy as np
+
+from digest import text as textlib
+from digest.models import Article
+
+TITLE_WEIGHT = 3.0
+FEATURE_WEIGHT = 4.0  # each date, month, year, weekday and number in the title and first LEAD_CHARACTERS
+LEAD_CHARACTERS = 1500  # about 250 words
+FEATURE_COMMONNESS = 0.01  # general-English prior of such a feature, for idf (a word's own comes from wordfreq)
+SAMPLED_CHARACTERS = 400  # of each article, where the terms shown for a cluster are looked up as written
+MIN_SENTENCE_WORDS = 6  # shorter segments (datelines, captions) are too short to tell a copy
+
+# Segments (sentences, roughly) end at a line end or after a piece ending in . ! ? or … (closing quotes aside).
+_SENTENCE_END = ".!?…"
+_CLOSING = "\"'”’)]"
+BREAK = -2
+STOP_WORD = -1
+_NUMBER_KEY = 2**62  # every number, to fingerprints: "[link] [277 comments]" repeats whatever the count
+_MONTH = re.compile(
+    r"(?=[ADFJMNOS])(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b\.?"
+)
+_DAY_AFTER = re.compile(r"\s+(\d{1,2})(?:st|nd|rd|th)?\b")
+_DAY_BEFORE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?$")
+_YEAR = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
+_WEEKDAY = re.compile(r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
+_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?!\w)")
+_POSITION_HASH = np.random.default_rng(1).integers(1, 2**63, size=64, dtype=np.uint64)
+
+
+class Vocabulary:
+    """Stems (of content words) and features as ids, so texts are held as integer arrays rather than strings."""
+
+    def __init__(self) -> None:
+        self.pieces: dict[str, tuple[int, ...]] = {}  # a whitespace-separated piece of text -> its token ids
+        self.written: dict[str, int] = {}  # a word as written -> its stem id, or STOP_WORD
+        self.ids: dict[str, int] = {}  # stem or feature -> id
+        self.names: list[str] = []  # id -> stem or feature
+        self.shown: list[str] = []  # id -> how to show it: lowercase if ever so written, else as first written
+        self.commonness: list[float] = []  # id -> share of general-English documents using it (idf prior)
+        self._numbers = np.zeros(1024, dtype=bool)  # id -> whether it is all digits (grown by doubling)
+
+    def tokens(self, text: str) -> np.ndarray:
+        """Each word of the text (as textlib reads words) as an id: a stem id or STOP_WORD, with BREAK after
+        each line and each piece that ends a sentence. Pieces between spaces repeat, so each is parsed once and
+        the usual piece, seen before, costs one dictionary look-up at C speed."""
+        pieces: list[str] = []
+        for line in text.splitlines():
+            pieces += line.split()
+            pieces.append("\n")
+        missing = set(pieces).difference(self.pieces)
+        if missing:  # in order of appearance, so ids (and float sums over them) do not depend on hash seeds
+            for piece in dict.fromkeys(pieces):
+                if piece in missing:
+                    self._parse(piece)
+        return np.fromiter(chain.from_iterable(map(self.pieces.__getitem__, pieces)), dtype=np.int64)
+
+    def _parse(self, piece: str) -> None:
+        ids = tuple(map(self.word, textlib.words(piece)))
+        if piece == "\n" or piece.rstrip(_CLOSING)[-1:] in _SENTENCE_END:
+            ids += (BREAK,)
+        self.pieces[piece] = ids
+
+    def word(self, word: str) -> int:
+        known = self.written.get(word)
+        if known is None:
+            lowered = word.lower()
+            if len(word) < 2 or lowered in textlib.STOP_WORDS:
+                known = STOP_WORD
+            else:
+                known = self.term(textlib.stem(lowered), lowered)
+                shown = word.removesuffix("'s").removesuffix("’s")
+                if _plainness(shown) < _plainness(self.shown[known]):
+                    self.shown[known] = shown
+            self.written[word] = known
+        return known
+
+    def term(self, name: str, word: str | None = None) -> int:
+        """The id of a stem first seen as `word` (lowercased), or of a feature (word None: it has a fixed prior)."""
+        index = self.ids.get(name)
+        if index is None:
+            index = self.ids[name] = len(self.names)
+            self.names.append(name)
+            self.shown.append("")  # set by the caller to the plainest form written
+            self.commonness.append(textlib.commonness(word) if word else FEATURE_COMMONNESS)
+            if index == len(self._numbers):
+                self._numbers = np.concatenate([self._numbers, np.zeros(index, dtype=bool)])
+            self._numbers[index] = name.isdigit()
+        return index
+
+    def numbers(self, ids: np.ndarray) -> np.ndarray:
+        """Which of these ids are numbers."""
+        found: np.ndarray = self._numbers[ids]
+        return found
+
+    def cased(self, lowered: str) -> str:
+        """A word as it is usually written: lowercase if ever so written (a common word), else capitalized."""
+        if lowered in self.written or not lowered[:1].isalpha():
+            return lowered
+        return lowered.capitalize() if lowered.capitalize() in self.written else lowered.upper()
+
+
+def _plainness(written: str) -> int:
+    """How plainly a word is written, for display: lowercase or digits (a common word or a number), then
+    Capitalized (a name), then anything else (ALL CAPS); never written at all is last."""
+    if not written:
+        return 3
+    if written.islower() or not written[:1].isalpha():
+        return 0
+    return 1 if written[:1].isupper() and not written.isupper() else 2
+
+
+@dataclass(frozen=True)
+class Text:
+    """One article as ids: title stems, body stems in sentence-like segments, and date and number features."""
+
+    title: np.ndarray
+    words: np.ndarray  # the body's stems, in order; segment i is words[bounds[i]:bounds[i + 1]]
+    bounds: np.ndarray
+    long: np.ndarray  # whether each segment has MIN_SENTENCE_WORDS words (of any kind)
+    keys: np.ndarray  # a fingerprint of each segment's stems, to spot boilerplate (0 for none)
+    features: np.ndarray
+    body: bytes | None  # digest of the body's stems, to spot exact copies; None when too short to tell
+
+    @classmethod
+    def of(cls, article: Article, vocabulary: Vocabulary) -> Text:
+        tokens = vocabulary.tokens(article.text)
+        segment = np.cumsum(tokens == BREAK)
+        count = int(segment[-1]) + 1 if len(segment) else 0
+        content = tokens >= 0
+        words = tokens[content]
+        bounds = np.searchsorted(segment[content], np.arange(count + 1))
+        title = vocabulary.tokens(article.title or "")
+        return cls(
+            title=title[title >= 0],
+            words=words,
+            bounds=bounds,
+            long=np.bincount(segment[tokens != BREAK], minlength=count) >= MIN_SENTENCE_WORDS,
+            keys=_fingerprints(np.where(vocabulary.numbers(words), _NUMBER_KEY, words), bounds),
+            features=np.array([vocabulary.term(f) for f in _features(article)], dtype=np.int64),
+            body=hashlib.blake2b(words.tobytes(), digest_size=16).digest()
+            if len(words) >= MIN_SENTENCE_WORDS
+            else None,
+        )
+
+
+def _fingerprints(words: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each segment's stems in order (0 for a segment without any), computed without a loop."""
+    keys = np.zeros(len(bounds) - 1, dtype=np.uint64)
+    if not len(words):
+        return keys
+    lengths = np.diff(bounds)
+    position = np.arange(len(words)) - np.repeat(bounds[:-1], lengths)
+    mixed = (words.astype(np.uint64) + np.uint64(1)) * _POSITION_HASH[position % len(_POSITION_HASH)]
+    filled = lengths > 0
+    keys[filled] = np.add.reduceat(mixed, bounds[:-1][filled]) | np.uint64(1)  # never 0
+    return keys
+
+
+def _features(article: Article) -> list[str]:
+    """What dates an event and what counts in it: the dates, months, years, weekdays and numbers of the lead."""
+    text = f"{article.title or ''}\n{article.text[:LEAD_CHARACTERS]}"
+    found = []
+    for match in _MONTH.finditer(text):
+        month = match[1][:3].lower()
+        found.append(f"month:{month}")
+        day = _DAY_AFTER.match(text, match.end()) or _DAY_BEFORE.search(text, max(0, match.start() - 12), match.start())
+        if day and 1 <= int(day[1]) <= 31:
+            found.append(f"date:{month}-{int(day[1])}")
+    found += [f"year:{year}" for year in _YEAR.findall(text)]
+    found += [f"day:{day.lower()}" for day in _WEEKDAY.findall(text)]
+    return found + [f"number:{n.replace(',', '')}" for n in _NUMBER.findall(text) if not _YEAR.fullmatch(n)]
+
+
+class Corpus:
+    """The articles, oldest first, as ids, with the boilerplate of each outlet."""
+
+    def __init__(self, articles: Sequence[Article]) -> None:
+        self.articles = articles
+        self.vocabulary = Vocabulary()
+        seen: dict[tuple[str | None, str], Text] = {}  # identical articles (syndication) are read once
+        self.texts = [
+            seen.get((a.title, a.text)) or seen.setdefault((a.title, a.text), Text.of(a, self.vocabulary))
+            for a in articles
+        ]
+        self.boilerplate = _boilerplate(articles, self.texts)
+
+    def own(self, index: int) -> np.ndarray:
+        """Which segments of the article are its own: they have content words and are not its outlet's boilerplate."""
+        text = self.texts[index]
+        own: np.ndarray = text.keys != 0
+        skip = self.boilerplate.get(self.articles[index].label)
+        if skip:
+            own &= ~np.fromiter(map(skip.__contains__, text.keys.tolist()), dtype=bool, count=len(text.keys))
+        return own
+
+    def kept(self, index: int) -> np.ndarray:
+        """Which segments of the article count as sentences for copies: its own, and long enough."""
+        kept: np.ndarray = self.own(index) & self.texts[index].long
+        return kept
+
+    def sentences(self, index: int) -> list[frozenset[int]]:
+        """The stem sets of the article's sentences (as _kept decides)."""
+        text = self.texts[index]
+        return [
+            frozenset(text.words[text.bounds[i] : text.bounds[i + 1]].tolist())
+            for i in np.flatnonzero(self.kept(index)).tolist()
+        ]
+
+    def sentence_arrays(self, articles: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The sentences of these articles, all at once: each one's article, and their stems in one array with
+        each sentence's start in it."""
+        owners, stems, lengths = [], [], []
+        for index in articles:
+            text = self.texts[index]
+            kept = self.kept(index)
+            sizes = np.diff(text.bounds)
+            owners.append(np.full(int(kept.sum()), index))
+            stems.append(text.words[np.repeat(kept, sizes)])
+            lengths.append(sizes[kept])
+        empty = np.zeros(0, dtype=np.int64)
+        size = np.concatenate([empty, *lengths])
+        return np.concatenate([empty, *owners]), np.concatenate([empty, *stems]), np.cumsum(size) - size
+
+    def bag(self, index: int, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The term ids of one article (repeated as they occur) and their weights, boilerplate left out."""
+        text = self.texts[index]
+        body = text.words[np.repeat(self.own(index), np.diff(text.bounds))]
+        terms = np.concatenate([text.title, body, text.features])
+        weights = np.concatenate(
+            [
+                np.full(len(text.title), TITLE_WEIGHT),
+                positions[: len(body)],
+                np.full(len(text.features), FEATURE_WEIGHT),
+            ]
+        )
+        return terms, weights
+
+    def shown(self, indices: Sequence[int], terms: Sequence[int]) -> tuple[str, ...]:
+        """The terms as these articles most often write them in their titles and leads ("films", "Halvard"),
+        else in their plainest written form anywhere."""
+        wanted = set(terms)
+        counts: Counter[tuple[int, str]] = Counter()
+        for index in indices:
+            article = self.articles[index]
+            for written in textlib.words(f"{article.title or ''}\n{article.text[:SAMPLED_CHARACTERS]}"):
+                term = self.vocabulary.word(written)
+                if term in wanted:
+                    counts[(term, written.lower().removesuffix("'s").removesuffix("’s"))] += 1
+        best: dict[int, str] = {}
+        for (term, form), _count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+            best.setdefault(term, form)
+        return tuple(self.vocabulary.cased(best[t]) if t in best else self.vocabulary.shown[t] for t in terms)
+
+
+def _boilerplate(articles: Sequence[Article], texts: Sequence[Text]) -> dict[str, frozenset[int]]:
+    """Per outlet, the segments it repeats in two or more different bodies: bylines, pitches, footers."""
+    outlets: dict[str, int] = {}
+    outlet = np.concatenate(
+        [np.zeros(0, dtype=np.int64)]
+        + [
+            np.full(len(t.keys), outlets.setdefault(a.label, len(outlets)))
+            for a, t in zip(articles, texts, strict=True)
+        ]
+    )
+    bodies: dict[bytes | None, int] = {}
+    body = np.concatenate(
+        [np.zeros(0, dtype=np.int64)] + [np.full(len(t.keys), bodies.setdefault(t.body, len(bodies))) for t in texts]
+    )
+    key = np.concatenate([np.zeros(0, dtype=np.uint64)] + [t.keys for t in texts])
+    seen = np.unique(np.stack([outlet, key.view(np.int64), body], axis=1)[key != 0], axis=0)  # (outlet, key, body)
+    pairs, count = np.unique(seen[:, :2], axis=0, return_counts=True)
+    names = list(outlets)
+    repeated: dict[str, set[int]] = defaultdict(set)
+    for outlet_id, segment in pairs[count > 1].tolist():
+        repeated[names[outlet_id]].add(int(np.int64(segment).view(np.uint64)))
+    return {name: frozenset(keys) for name, keys in repeated.items()}
