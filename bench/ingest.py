@@ -156,7 +156,7 @@ def run_digest(urls: list[str], documents: list[bytes], workers: int) -> tuple[i
         feedparser.parse = cpu.wrap("feedparser", feedparser.parse)
         parse.ingest = cpu.wrap("ingest", parse.ingest)
     main_started, process_started = time.thread_time(), time.process_time()
-    sources = [Source(url) for url in urls]
+    sources = [Source.at(url) for url in urls]
     query = select.parse_query("council OR court OR (bank AND rates)")
     with tempfile.TemporaryDirectory() as folder, Store(Path(folder) / "state.db") as store:
         caches = {s.location: store.http_cache(s.location) for s in sources}

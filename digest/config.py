@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 
 from digest.errors import ConfigError
-from digest.models import FetchLimits, Source
+from digest.models import FetchLimits, Source, SourceKind
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _METHODS = ("centroid", "lexrank", "textrank", "luhn", "lsa")
@@ -445,6 +445,15 @@ def _slug(title: str) -> str:
     return "-".join(re.findall(r"[a-z0-9]+", title.lower())) or "digest"
 
 
+def _local_source(reader: _Reader, path: Path, index: int) -> tuple[str, SourceKind]:
+    """A `path` source is a folder or a file, and must exist: a typo would otherwise cost its articles quietly."""
+    if path.is_dir():
+        return str(path), SourceKind.FOLDER
+    if path.is_file():
+        return str(path), SourceKind.FILE
+    raise reader.fail(f"sources[{index}].path", f"names no file or folder ({path})", "sources", index)
+
+
 def _sources(reader: _Reader, path: Path, raw: Any) -> tuple[Source, ...]:
     if not isinstance(raw, list) or not raw:
         raise ConfigError(
@@ -458,6 +467,9 @@ def _sources(reader: _Reader, path: Path, raw: Any) -> tuple[Source, ...]:
             raise reader.fail(f"sources[{index}]", "needs exactly one of url or path", "sources", index)
         if values["url"] is not None and not re.match(r"https?://", values["url"]):
             raise reader.fail(f"sources[{index}].url", "must start with http:// or https://", "sources", index)
-        location = values["url"] or str(path.parent / values["path"])
-        sources.append(Source(location=location, outlet=values["outlet"], full_text=values["full_text"]))
+        if values["url"] is not None:
+            location, kind = values["url"], SourceKind.FEED
+        else:
+            location, kind = _local_source(reader, path.parent / values["path"], index)
+        sources.append(Source(location, kind, outlet=values["outlet"], full_text=values["full_text"]))
     return tuple(sources)

@@ -23,13 +23,23 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Protocol, TextIO
 from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 import brotli  # type: ignore[import-untyped]
 import httpx
 
 from digest import __version__
-from digest.models import Document, FetchLimits, FetchResult, HttpCache, Ingested, Source
+from digest.models import (
+    ARTICLE_SUFFIXES,
+    FEED_SUFFIXES,
+    Document,
+    FetchLimits,
+    FetchResult,
+    HttpCache,
+    Ingested,
+    Source,
+    SourceKind,
+    local_path,
+)
 
 USER_AGENT = f"digest/{__version__} (+https://github.com/digest-news/digest)"
 ACCEPT = (
@@ -38,8 +48,6 @@ ACCEPT = (
 )
 DEFAULT_LIMITS = FetchLimits()
 MAX_REDIRECTS = 5
-ARTICLE_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
-FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".feed", ".json"}
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 _PERMANENT = {301, 308}
@@ -117,19 +125,15 @@ def _by_turns(sources: Sequence[Source]) -> list[tuple[int, Source]]:
     """Sources ordered one origin at a time, round robin, so threads waiting on one busy host are few."""
     queues: dict[str, list[tuple[int, Source]]] = {}
     for index, source in enumerate(sources):
-        queues.setdefault(_origin(source.location), []).append((index, source))
+        queues.setdefault(_origin(source), []).append((index, source))
     return [pair for turn in zip_longest(*queues.values()) for pair in turn if pair is not None]
 
 
-def _origin(location: str) -> str:
-    if not _is_url(location):
+def _origin(source: Source) -> str:
+    if not source.remote:
         return "file"
-    parts = urlsplit(location)
+    parts = urlsplit(source.location)
     return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{parts.port or ''}"
-
-
-def _is_url(location: str) -> bool:
-    return location.lower().startswith(("http://", "https://"))
 
 
 class _Gates:
@@ -154,9 +158,11 @@ def _fetch_one(
     sleep: Callable[[float], None],
 ) -> FetchResult:
     try:
-        if not _is_url(source.location):
-            return _fetch_local(source, limits.max_bytes)
-        with gates(_origin(source.location)):
+        if source.kind is SourceKind.FILE:
+            return _fetch_file(source, limits.max_bytes)
+        if source.kind is SourceKind.FOLDER:
+            return _fetch_folder(source, limits.max_bytes)
+        with gates(_origin(source)):
             return _fetch_http(client, source, cache, limits, sleep)
     except Exception as exc:  # a bug met by one source must cost that source, not the whole run
         logger.exception("fetching %s failed unexpectedly", source.location)
@@ -426,35 +432,37 @@ def _brotli_decoder() -> Decoder:
 # -- files and folders --------------------------------------------------------------------------------------------
 
 
-def _fetch_local(source: Source, cap: int) -> FetchResult:
-    path = _local_path(source.location)
+def _fetch_file(source: Source, cap: int) -> FetchResult:
+    path = local_path(source.location)
     try:
-        if path.is_dir():
-            documents = tuple(_folder(source, path, cap))
-            if not documents:
-                suffixes = ", ".join(sorted(ARTICLE_SUFFIXES | FEED_SUFFIXES))
-                raise _Failure("the folder holds no article or feed files", f"add files ending in {suffixes}")
-        elif path.is_file():
-            documents = (Document(source, str(path), _read(path, cap)),)
-        else:
-            raise _Failure("no such file or folder", "check the path in [[sources]]")
+        if not path.is_file():
+            raise _Failure("no such file or folder" if not path.exists() else "not a file", "check the path in [[sources]]")
+        documents = (Document(source, str(path), _read(path, cap)),)
     except _Failure as failure:
         return failure.result(source)
     return FetchResult(source, "ok", documents)
 
 
-def _local_path(location: str) -> Path:
-    """A plain path, or a file: URL (file:///srv/feeds/a%20b.xml) as a path."""
-    if location.lower().startswith("file:"):
-        return Path(url2pathname(urlsplit(location).path))
-    return Path(location)
-
-
-def _folder(source: Source, folder: Path, cap: int) -> Iterator[Document]:
+def _fetch_folder(source: Source, cap: int) -> FetchResult:
     """Article and feed files of a folder, in name order; hidden files are skipped."""
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and not path.name.startswith(".") and path.suffix.lower() in ARTICLE_SUFFIXES | FEED_SUFFIXES:
-            yield Document(source, str(path), _read(path, cap))
+    folder = local_path(source.location)
+    try:
+        if not folder.is_dir():
+            raise _Failure("no such file or folder", "check the path in [[sources]]")
+        documents = tuple(
+            Document(source, str(path), _read(path, cap))
+            for path in sorted(folder.iterdir())
+            if path.is_file() and not path.name.startswith(".") and path.suffix.lower() in _LOCAL_SUFFIXES
+        )
+        if not documents:
+            suffixes = ", ".join(sorted(_LOCAL_SUFFIXES))
+            raise _Failure("the folder holds no article or feed files", f"add files ending in {suffixes}")
+    except _Failure as failure:
+        return failure.result(source)
+    return FetchResult(source, "ok", documents)
+
+
+_LOCAL_SUFFIXES = ARTICLE_SUFFIXES | FEED_SUFFIXES
 
 
 def _read(path: Path, cap: int) -> bytes:

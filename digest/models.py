@@ -9,16 +9,59 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+
+class SourceKind(StrEnum):
+    """What a source is. Fetch and parse dispatch on this, never on how the location is spelled."""
+
+    FEED = "feed"  # a feed (RSS, Atom, JSON Feed) at an http(s) URL
+    PAGE = "page"  # an article's web page at an http(s) URL, read for its main text (full text of a teaser)
+    FILE = "file"  # a local file: a feed, or one article (.md, .txt, .html)
+    FOLDER = "folder"  # a local folder of article and feed files
 
 
 @dataclass(frozen=True)
 class Source:
-    """Where articles come from: a feed URL, a feed file or a folder of articles."""
+    """Where articles come from, and what kind of thing is there."""
 
     location: str
+    kind: SourceKind
     outlet: str | None = None
     full_text: bool = False
+
+    @classmethod
+    def at(cls, location: str, outlet: str | None = None, full_text: bool = False) -> Source:
+        """The source a location names when nothing else says (a command-line argument): an http(s) URL is a
+        feed whatever its path ends in; anything else is a local file or folder (a `file:` URL included)."""
+        if is_web_url(location):
+            return cls(location, SourceKind.FEED, outlet, full_text)
+        kind = SourceKind.FOLDER if local_path(location).is_dir() else SourceKind.FILE
+        return cls(location, kind, outlet, full_text)
+
+    @property
+    def remote(self) -> bool:
+        return self.kind in (SourceKind.FEED, SourceKind.PAGE)
+
+
+# What a local folder's files may be: articles, or feeds (a feed file's suffix does not say which format it holds).
+ARTICLE_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm"})
+FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf", ".feed", ".json"})
+
+
+def is_web_url(location: str) -> bool:
+    return location.lower().startswith(("http://", "https://"))
+
+
+def local_path(location: str) -> Path:
+    """A plain path, or a file: URL (file:///srv/feeds/a%20b.xml) as a path."""
+    if location.lower().startswith("file:"):
+        return Path(url2pathname(urlsplit(location).path))
+    return Path(location)
 
 
 @dataclass(frozen=True)
@@ -35,7 +78,7 @@ class Article:
     @property
     def label(self) -> str:
         """The outlet to credit, falling back to the URL host or the id."""
-        return self.outlet or _host(self.url) or self.id
+        return self.outlet or host(self.url) or self.id
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -44,7 +87,7 @@ class Article:
             "outlet": self.outlet,
             "title": self.title,
             "text": self.text,
-            "published": _iso(self.published),
+            "published": iso(self.published),
         }
 
     @classmethod
@@ -165,7 +208,7 @@ class Story:
         return self.to_dict() | {
             "url": self.url,
             "first_reported": first,
-            "first_published": _iso(self.first_published),
+            "first_published": iso(self.first_published),
             "articles": self.articles,
             "terms": list(self.terms),
             "update": self.update,
@@ -227,15 +270,20 @@ def parse_iso(value: str | None) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
+def iso(value: datetime | None) -> str | None:
+    """An aware datetime as ISO 8601 in UTC with a Z ("2026-12-01T07:00:00Z"): the one way digest writes dates."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
-def _host(url: str | None) -> str | None:
-    if not url or "//" not in url:
+def host(url: str | None) -> str | None:
+    """The host of a URL, lowercase, without a leading "www." (what names an outlet when nothing else does)."""
+    if not url:
         return None
-    host = url.split("//", 1)[1].split("/", 1)[0].split(":", 1)[0].lower()
-    return host.removeprefix("www.") or None
+    try:
+        name = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return None
+    return name.removeprefix("www.") or None
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,19 @@ from digest import cluster as clusterer
 from digest import continuity, deliver, fetch, parse, publish, rank, render, select, store, summarize
 from digest.config import Config, DigestSettings
 from digest.errors import DigestError, FetchError, InputError, ParseError, SourceError, StateError
-from digest.models import Article, Cluster, Digest, FeedHealth, FetchLimits, Ingested, Issue, Rendered, Source, Story
+from digest.models import (
+    Article,
+    Cluster,
+    Digest,
+    FeedHealth,
+    FetchLimits,
+    Ingested,
+    Issue,
+    Rendered,
+    Source,
+    SourceKind,
+    Story,
+)
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -94,7 +106,7 @@ def _full_text(
     cache = state.page_texts(wanted) if state else {}
     # A stored article whose page is not cached had no usable page: asking again each run would not help.
     missing = [u for u in wanted if u not in cache and not (state and state.has_article_url(u))]
-    pages = fetch.fetch_all([Source(location=u) for u in missing], limits=limits, transport=transport)
+    pages = fetch.fetch_all([Source(u, SourceKind.PAGE) for u in missing], limits=limits, transport=transport)
     filled = parse.apply_full_text(items, pages, cache)
     if state:
         state.save_page_texts({u: cache[u] for u in missing if u in cache})
@@ -192,7 +204,7 @@ def preview(config: Config, now: datetime | None = None) -> Preview:
 
 def read_articles(locations: Sequence[str]) -> Gathered:
     """Articles from feed URLs, feed files or folders given on the command line."""
-    return gather([Source(location=location) for location in locations])
+    return gather([Source.at(location) for location in locations])
 
 
 def read_jsonl(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, Any]]]:

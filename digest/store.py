@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from digest.errors import StateError
-from digest.models import Article, Delivery, FeedHealth, HttpCache, Issue, Story, parse_iso
+from digest.models import Article, Delivery, FeedHealth, HttpCache, Issue, Story, iso, parse_iso
 
 _MIGRATIONS: tuple[str, ...] = (
     """
@@ -84,10 +84,6 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX articles_url ON articles (url);
     """,
 )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 class Store:
@@ -163,10 +159,10 @@ class Store:
                     health.error,
                     health.hint,
                     health.failures,
-                    _iso(health.last_attempt),
-                    _iso(health.last_success),
+                    iso(health.last_attempt),
+                    iso(health.last_success),
                     health.items,
-                    _iso(health.latest_item),
+                    iso(health.latest_item),
                     health.redirect,
                     int(health.disabled),
                     health.location,
@@ -186,7 +182,7 @@ class Store:
 
     def save_articles(self, articles: Iterable[Article], seen: datetime) -> int:
         """Insert new articles (an article keeps its first sighting); returns how many were new."""
-        rows = [(a.id, a.url, a.outlet, a.title, a.text, _iso(a.published), _iso(seen)) for a in articles]
+        rows = [(a.id, a.url, a.outlet, a.title, a.text, iso(a.published), iso(seen)) for a in articles]
         with self.transaction() as db:
             before = db.total_changes
             db.executemany(
@@ -215,7 +211,7 @@ class Store:
     def articles_since(self, since: datetime) -> list[Article]:
         """Articles first seen at or after `since`, oldest first."""
         rows = self.db.execute(
-            "SELECT * FROM articles WHERE first_seen >= ? ORDER BY first_seen, id", (_iso(since),)
+            "SELECT * FROM articles WHERE first_seen >= ? ORDER BY first_seen, id", (iso(since),)
         ).fetchall()
         return [_article(row) for row in rows]
 
@@ -237,7 +233,7 @@ class Store:
                     issue.id,
                     issue.digest,
                     issue.title,
-                    _iso(issue.created),
+                    iso(issue.created),
                     issue.subject,
                     issue.html,
                     issue.text,
@@ -251,7 +247,7 @@ class Store:
             db.executemany(
                 """INSERT OR IGNORE INTO deliveries (issue, recipient, message_id, status, updated)
                    VALUES (?, ?, ?, 'pending', ?)""",
-                [(issue.id, recipient, message_id, _iso(issue.created)) for recipient, message_id in recipients],
+                [(issue.id, recipient, message_id, iso(issue.created)) for recipient, message_id in recipients],
             )
 
     def issue(self, issue: str) -> Issue | None:
@@ -303,7 +299,7 @@ class Store:
                 """UPDATE deliveries SET status = ?, error = ?, updated = ?,
                    attempts = attempts + CASE WHEN ? = 'sending' THEN 1 ELSE 0 END
                    WHERE issue = ? AND recipient = ?""",
-                (status, error, _iso(when), status, issue, recipient),
+                (status, error, iso(when), status, issue, recipient),
             )
 
 

@@ -1,7 +1,7 @@
 """A real HTTP/1.1 server on 127.0.0.1 (port 0) for tests and benchmarks: fixtures and scripted behaviours.
 
     with LoopbackServer({"/feed": Reply(body=data), "/flaky": [Reply(500), Reply(body=data)]}) as server:
-        fetch_all([Source(server.url("/feed"))])
+        fetch_all([Source.at(server.url("/feed"))])
 
 A route is a Reply, a list of Replies (served in turn, the last one repeating) or a function of the Request.
 The server records every request and the most requests it had in flight at once.

@@ -173,13 +173,14 @@ def test_killed_between_recipients_resumes_without_resending(tmp_path: Path) -> 
 def test_every_source_failing_sends_nothing_and_says_why(tmp_path: Path) -> None:
     path = write_config(tmp_path)
     (tmp_path / "seeds").unlink()
-    (tmp_path / "seeds").mkdir()  # the configured folders are gone
+    for folder in ("feeds", "articles"):  # the configured folders are there, but empty
+        (tmp_path / "seeds" / folder).mkdir(parents=True)
     result = subprocess.run(
         [sys.executable, "-m", "digest", "run", "--config", str(path)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 1
     assert "every source failed, nothing was sent or marked" in result.stderr
-    assert "seeds/feeds: no such file or folder" in result.stderr
+    assert "seeds/feeds: the folder holds no article or feed files" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
 

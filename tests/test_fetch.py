@@ -21,7 +21,7 @@ from conftest import DATA
 from http_server import LoopbackServer, Reply, Request, conditional
 
 from digest.fetch import USER_AGENT, fetch_all, fetch_each, progress_reporter
-from digest.models import Document, FeedHealth, FetchLimits, FetchResult, HttpCache, Ingested, Source
+from digest.models import Document, FeedHealth, FetchLimits, FetchResult, HttpCache, Ingested, Source, SourceKind
 from digest.parse import apply_full_text, full_text_urls, parse_all
 
 FEEDS = DATA / "feeds"
@@ -45,7 +45,7 @@ class Sleeps:
 
 
 def fetch_one(url: str, limits: FetchLimits = FAST, sleep: Sleeps | None = None) -> FetchResult:
-    (result,) = fetch_all([Source(url)], limits=limits, sleep=sleep or Sleeps())
+    (result,) = fetch_all([Source.at(url)], limits=limits, sleep=sleep or Sleeps())
     return result
 
 
@@ -54,7 +54,7 @@ def fetch_one(url: str, limits: FetchLimits = FAST, sleep: Sleeps | None = None)
 
 def test_conditional_get_answers_304_and_costs_no_parsing() -> None:
     with LoopbackServer({"/feed": conditional(Reply(body=fixture("rss20.xml")), '"v1"')}) as server:
-        source = Source(server.url("/feed"))
+        source = Source.at(server.url("/feed"))
         (first,) = fetch_all([source], limits=FAST)
         (second,) = fetch_all([source], {source.location: first.cache or HttpCache()}, limits=FAST)
     assert first.outcome == "ok" and first.cache == HttpCache('"v1"', None)
@@ -74,7 +74,7 @@ def test_last_modified_is_sent_back() -> None:
         return Reply(body=fixture("rss20.xml"), headers={"Last-Modified": stamp})
 
     with LoopbackServer({"/feed": answer}) as server:
-        source = Source(server.url("/feed"))
+        source = Source.at(server.url("/feed"))
         (first,) = fetch_all([source], limits=FAST)
         (second,) = fetch_all([source], {source.location: first.cache or HttpCache()}, limits=FAST)
     assert first.cache == HttpCache(None, stamp)
@@ -84,7 +84,7 @@ def test_last_modified_is_sent_back() -> None:
 def test_gzip_body_is_decoded_and_headers_name_digest() -> None:
     body = gzip.compress(fixture("rss20.xml"))
     with LoopbackServer({"/feed": Reply(body=body, headers={"Content-Encoding": "gzip"})}) as server:
-        (item,) = parse_all(fetch_all([Source(server.url("/feed"))], limits=FAST))
+        (item,) = parse_all(fetch_all([Source.at(server.url("/feed"))], limits=FAST))
     assert [a.title for a in item.articles] == ["Council approves new library", "Road closure on Elm Street"]
     headers = server.requests[0].headers
     assert headers["user-agent"] == USER_AGENT and "digest/" in USER_AGENT and "https://" in USER_AGENT
@@ -140,7 +140,7 @@ def test_redirect_chain_is_followed_and_the_permanent_part_recorded() -> None:
         "/feeds/final": Reply(body=fixture("rss20.xml")),
     }
     with LoopbackServer(routes) as server:
-        (result,) = fetch_all([Source(server.url("/old"))], limits=FAST)
+        (result,) = fetch_all([Source.at(server.url("/old"))], limits=FAST)
     assert result.outcome == "ok" and result.redirect == server.url("/moved")
     assert result.documents[0].location == server.url("/feeds/final")
     (item,) = parse_all([result])
@@ -156,7 +156,7 @@ def test_redirect_loop_is_an_error() -> None:
 
 def test_gone_disables_the_source() -> None:
     with LoopbackServer({"/gone": Reply(410)}) as server:
-        (item,) = parse_all(fetch_all([Source(server.url("/gone"))], limits=FAST))
+        (item,) = parse_all(fetch_all([Source.at(server.url("/gone"))], limits=FAST))
     assert item.fetched.gone and item.status == "gone"
     assert item.error == "HTTP 410 Gone: the feed was removed"
     health = item.health(None, datetime.now(UTC))
@@ -227,7 +227,7 @@ def test_every_hostile_feed_ends_in_articles_or_a_clear_error() -> None:
         "/empty": Reply(body=b""),
     }
     with LoopbackServer(routes) as server:
-        sources = [Source(server.url(path)) for path in routes]
+        sources = [Source.at(server.url(path)) for path in routes]
         items = {item.source.location.rsplit("/", 1)[1]: item for item in parse_all(fetch_each(sources, limits=FAST))}
     assert all((item.articles and not item.error) or (item.error and item.hint) for item in items.values())
     assert items["garbage"].error is not None and items["garbage"].error.startswith("not a feed")
@@ -250,7 +250,7 @@ def test_every_hostile_feed_ends_in_articles_or_a_clear_error() -> None:
 def test_parsing_overlaps_fetching_and_reports_progress(caplog: pytest.LogCaptureFixture) -> None:
     routes = {"/a": Reply(body=fixture("rss20.xml")), "/b": Reply(404), "/c": Reply(body=fixture("atom10.xml"))}
     with LoopbackServer(routes) as server, caplog.at_level(logging.INFO, logger="digest.fetch"):
-        sources = [Source(server.url(path)) for path in routes]
+        sources = [Source.at(server.url(path)) for path in routes]
         with progress_reporter(len(sources), io.StringIO()) as report:
             items = parse_all(fetch_each(sources, limits=FAST), progress=report)
     assert sorted(len(i.articles) for i in items) == [0, 2, 2]
@@ -268,7 +268,7 @@ def test_progress_bar_on_a_terminal() -> None:
             return True
 
     stream = Terminal()
-    (done,) = parse_all([FetchResult(Source("http://a.example/feed"), "error", error="HTTP 500", hint="later")])
+    (done,) = parse_all([FetchResult(Source.at("http://a.example/feed"), "error", error="HTTP 500", hint="later")])
     with progress_reporter(1, stream) as report:
         report(done)
     assert "1/1" in stream.getvalue() and "1 failed" in stream.getvalue()
@@ -277,10 +277,10 @@ def test_progress_bar_on_a_terminal() -> None:
 def test_requests_are_bounded_per_host_and_overall() -> None:
     feed = fixture("rss20.xml")
     with LoopbackServer({f"/f{i}": Reply(body=feed) for i in range(9)}, delay=0.2) as server:
-        results = fetch_all([Source(server.url(f"/f{i}")) for i in range(9)], limits=replace(FAST, per_host=3))
+        results = fetch_all([Source.at(server.url(f"/f{i}")) for i in range(9)], limits=replace(FAST, per_host=3))
     assert all(r.outcome == "ok" for r in results) and server.max_in_flight == 3
     with LoopbackServer({f"/f{i}": Reply(body=feed) for i in range(6)}, delay=0.2) as server:
-        fetch_all([Source(server.url(f"/f{i}")) for i in range(6)], limits=replace(FAST, concurrency=2))
+        fetch_all([Source.at(server.url(f"/f{i}")) for i in range(6)], limits=replace(FAST, concurrency=2))
     assert server.max_in_flight == 2
 
 
@@ -295,12 +295,12 @@ def test_teasers_get_their_pages_main_text_once() -> None:
     )
     routes = {"/feed": Reply(body=teaser), "/article": Reply(body=fixture("article-page.html"))}
     with LoopbackServer(routes) as server:
-        (item,) = parse_all(fetch_all([Source(server.url("/feed"))], limits=FAST))
+        (item,) = parse_all(fetch_all([Source.at(server.url("/feed"))], limits=FAST))
         assert item.teasers == (item.articles[0].id,)
         cache: dict[str, str] = {}
         urls = full_text_urls([item], cache)
         assert urls == [server.url("/article")]
-        (filled,) = apply_full_text([item], fetch_all([Source(u) for u in urls], limits=FAST), cache)
+        (filled,) = apply_full_text([item], fetch_all([Source.at(u) for u in urls], limits=FAST), cache)
         assert full_text_urls([item], cache) == []  # extracted once, cached by URL
     text = filled.articles[0].text
     assert "former bus depot" in text and "Copyright" not in text and "\n\n" in text
@@ -308,12 +308,12 @@ def test_teasers_get_their_pages_main_text_once() -> None:
 
 
 def test_full_text_sources_want_every_page() -> None:
-    (item,) = parse_all([FetchResult(Source("http://x.example/feed", full_text=True), "ok", _documents("rss20.xml"))])
+    (item,) = parse_all([FetchResult(Source.at("http://x.example/feed", full_text=True), "ok", _documents("rss20.xml"))])
     assert item.teasers == (item.articles[0].id,)  # the second item has no link to fetch
 
 
 def _documents(name: str) -> tuple[Document, ...]:
-    return (Document(Source("http://x.example/feed"), "http://x.example/feed", fixture(name)),)
+    return (Document(Source.at("http://x.example/feed"), "http://x.example/feed", fixture(name)),)
 
 
 # -- files and folders ----------------------------------------------------------------------------------------
@@ -326,7 +326,7 @@ def test_file_urls_paths_and_folders(tmp_path: Path) -> None:
     (folder / "note.md").write_text("---\ntitle: A note\n---\nSome words.\n", encoding="utf-8")
     (folder / ".hidden.md").write_text("skip me", encoding="utf-8")
     (folder / "picture.png").write_bytes(b"\x89PNG")
-    sources = [Source((folder / "rss20.xml").as_uri()), Source(str(folder)), Source(str(tmp_path / "missing"))]
+    sources = [Source.at((folder / "rss20.xml").as_uri()), Source.at(str(folder)), Source.at(str(tmp_path / "missing"))]
     by_url, by_folder, missing = fetch_all(sources, limits=FAST)
     assert by_url.outcome == "ok" and by_url.documents[0].data == fixture("rss20.xml")
     assert [Path(d.location).name for d in by_folder.documents] == ["note.md", "rss20.xml"]
@@ -336,7 +336,7 @@ def test_file_urls_paths_and_folders(tmp_path: Path) -> None:
 def test_oversized_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "big.xml"
     path.write_bytes(b"x" * 2000)
-    (result,) = fetch_all([Source(str(path))], limits=replace(FAST, max_bytes=1000))
+    (result,) = fetch_all([Source.at(str(path))], limits=replace(FAST, max_bytes=1000))
     assert result.outcome == "error" and result.error is not None and "over the 1,000-byte cap" in result.error
 
 
@@ -345,7 +345,7 @@ def test_oversized_file_is_refused(tmp_path: Path) -> None:
 
 def mock_fetch(handler: httpx.MockTransport, limits: FetchLimits = FAST, sleep: Sleeps | None = None) -> FetchResult:
     (result,) = fetch_all(
-        [Source("http://feeds.example/feed")], limits=limits, transport=handler, sleep=sleep or Sleeps()
+        [Source.at("http://feeds.example/feed")], limits=limits, transport=handler, sleep=sleep or Sleeps()
     )
     return result
 
@@ -419,7 +419,7 @@ def test_a_bug_costs_one_source_not_the_run(caplog: pytest.LogCaptureFixture) ->
             raise RuntimeError("boom")
         return httpx.Response(200, content=fixture("rss20.xml"))
 
-    sources = [Source("http://feeds.example/bad"), Source("http://feeds.example/good")]
+    sources = [Source.at("http://feeds.example/bad"), Source.at("http://feeds.example/good")]
     with caplog.at_level(logging.CRITICAL, logger="digest.fetch"):
         bad, good = fetch_all(sources, limits=FAST, transport=httpx.MockTransport(handler))
     assert bad.error == "unexpected RuntimeError: boom" and good.outcome == "ok"
@@ -431,7 +431,7 @@ def test_a_bug_costs_one_source_not_the_run(caplog: pytest.LogCaptureFixture) ->
 def test_health_carries_counts_forward() -> None:
     now = datetime(2026, 11, 25, tzinfo=UTC)
     previous = FeedHealth("http://x.example/feed", "ok", failures=2, items=7)
-    source = Source("http://x.example/feed")
+    source = Source.at("http://x.example/feed")
     failed = Ingested(FetchResult(source, "error", error="HTTP 500", hint="later"), error="HTTP 500", hint="later")
     assert failed.health(previous, now) == FeedHealth(
         source.location, "error", now, None, failures=3, items=7, error="HTTP 500", hint="later"
@@ -447,3 +447,16 @@ def test_health_carries_counts_forward() -> None:
     assert fresh.fetched.documents == ()  # parsed bytes are not kept for the rest of the run
     health = fresh.health(previous, now)
     assert health.items == 2 and health.latest_item == datetime(2026, 11, 24, 23, 15, tzinfo=UTC)
+
+
+def test_a_feed_url_ending_in_an_article_suffix_is_still_read_as_a_feed() -> None:
+    """#12: `http://host/page.html` serving a web page used to pass as one local article (url null, outlet
+    "page"); a URL is never a local file, whatever its path ends in."""
+    page = Reply(body=fixture("not-a-feed.html"), headers={"Content-Type": "text/html"})
+    feed = Reply(body=fixture("rss20.xml"), headers={"Content-Type": "text/html"})
+    with LoopbackServer({"/page.html": page, "/notes.md": feed}) as server:
+        sources = [Source.at(server.url("/page.html")), Source.at(server.url("/notes.md"))]
+        page_item, feed_item = parse_all(fetch_all(sources, limits=FAST))
+    assert [s.kind for s in sources] == [SourceKind.FEED, SourceKind.FEED]
+    assert not page_item.articles and page_item.error == "not a feed but a web page"
+    assert feed_item.error is None and "Road closure on Elm Street" in [a.title for a in feed_item.articles]

@@ -33,7 +33,7 @@ def test_second_run_is_a_304_that_costs_no_parsing(tmp_path: Path) -> None:
         LoopbackServer({"/feed": conditional(Reply(body=FEED), '"v1"')}) as server,
         store.Store(tmp_path / "s.db") as state,
     ):
-        source = Source(server.url("/feed"))
+        source = Source.at(server.url("/feed"))
         first = pipeline.gather([source], state=state, now=NOW)
         second = pipeline.gather([source], state=state, now=NOW)
         health = state.feed_health(source.location)
@@ -45,7 +45,7 @@ def test_second_run_is_a_304_that_costs_no_parsing(tmp_path: Path) -> None:
 
 def test_gone_feed_is_disabled_and_then_skipped(tmp_path: Path) -> None:
     with LoopbackServer({"/old": Reply(410)}) as server, store.Store(tmp_path / "s.db") as state:
-        source = Source(server.url("/old"))
+        source = Source.at(server.url("/old"))
         first = pipeline.gather([source], state=state, now=NOW)
         second = pipeline.gather([source], state=state, now=NOW)
     assert "410" in str(first.errors[0])
@@ -55,7 +55,7 @@ def test_gone_feed_is_disabled_and_then_skipped(tmp_path: Path) -> None:
 
 def test_failures_are_counted_and_cleared(tmp_path: Path) -> None:
     with LoopbackServer({"/feed": [Reply(404), Reply(404), Reply(body=FEED)]}) as server:
-        source = Source(server.url("/feed"))
+        source = Source.at(server.url("/feed"))
         with store.Store(tmp_path / "s.db") as state:
             for _ in range(2):
                 pipeline.gather([source], state=state, now=NOW)
@@ -70,9 +70,9 @@ def test_full_text_pages_are_fetched_once_and_cached(tmp_path: Path) -> None:
     with LoopbackServer({"/page": Reply(body=PAGE, headers={"Content-Type": "text/html"})}) as server:
         feed = TEASER.replace(b"LINK", server.url("/page").encode())
         with LoopbackServer({"/feed": Reply(body=feed)}) as feeds, store.Store(tmp_path / "s.db") as state:
-            gathered = pipeline.gather([Source(feeds.url("/feed"))], state=state, now=NOW)
+            gathered = pipeline.gather([Source.at(feeds.url("/feed"))], state=state, now=NOW)
             state.save_articles(gathered.articles, NOW)
-            again = pipeline.gather([Source(feeds.url("/feed"))], state=state, now=NOW)
+            again = pipeline.gather([Source.at(feeds.url("/feed"))], state=state, now=NOW)
     assert "paragraph 11" in gathered.articles[0].text and "Home News" not in gathered.articles[0].text
     assert len(server.requests) == 1, "a page is fetched once"
     assert again.articles[0].text == gathered.articles[0].text, "then read from the cache"
@@ -115,7 +115,7 @@ def test_check_reports_each_source_and_records_nothing(tmp_path: Path) -> None:
 def test_check_carries_recorded_failures_forward_without_writing_them(tmp_path: Path) -> None:
     with LoopbackServer({"/feed": Reply(404)}) as server:
         settings = config.load(_check_config(tmp_path, server.url("/feed")))
-        source = Source(server.url("/feed"))
+        source = Source.at(server.url("/feed"))
         with store.Store(tmp_path / "state.db") as state:
             for _ in range(2):
                 pipeline.gather([source], state=state, now=NOW)

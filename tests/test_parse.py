@@ -19,7 +19,7 @@ EVAL_FEEDS = ROOT.parent / "shared" / "eval" / "feeds"
 
 
 def _feed(body: bytes, location: str = "http://feeds.example/rss") -> Document:
-    return Document(Source(location), location, body)
+    return Document(Source.at(location), location, body)
 
 
 def _rss(items: str, prolog: str = "") -> bytes:
@@ -73,7 +73,7 @@ def test_markdown_front_matter(tmp_path: Path) -> None:
         'published: "2026-11-20T08:00:00Z"\n---\nOne [linked](https://x.example) **bold** word.\n',
         encoding="utf-8",
     )
-    (article,), _ = parse(Document(Source(str(tmp_path)), str(path), path.read_bytes()))
+    (article,), _ = parse(Document(Source.at(str(tmp_path)), str(path), path.read_bytes()))
     assert article.title == 'A "quoted" title'
     assert article.outlet == "The Desk"
     assert article.url == "https://desk.example/a"
@@ -91,7 +91,7 @@ def test_every_eval_feed_parses_or_fails_cleanly(name: str) -> None:
     path = EVAL_FEEDS / name
     data = path.read_bytes()
     try:
-        articles, warnings = parse(Document(Source(str(path)), str(path), data))
+        articles, warnings = parse(Document(Source.at(str(path)), str(path), data))
     except ParseError as error:
         assert error.hint
         return
@@ -107,7 +107,7 @@ FEEDS = DATA / "feeds"
 
 
 def _fixture(name: str, location: str = "https://feeds.example/news/feed", outlet: str | None = None) -> Document:
-    return Document(Source(location, outlet=outlet), location, (FEEDS / name).read_bytes())
+    return Document(Source.at(location, outlet=outlet), location, (FEEDS / name).read_bytes())
 
 
 def _utc(text: str) -> datetime:
@@ -251,23 +251,23 @@ def test_full_text_extraction_keeps_the_article_and_drops_the_furniture() -> Non
 
 
 def test_parse_all_keeps_a_source_whose_one_file_fails(tmp_path: Path) -> None:
-    source = Source(str(tmp_path))
+    source = Source.at(str(tmp_path))
     good = Document(source, str(tmp_path / "a.md"), b"---\ntitle: A note\n---\nSome words.\n")
     bad = Document(source, str(tmp_path / "b.xml"), b"<rss><channel></channel></rss>")
     (item,) = parse_all([FetchResult(source, "ok", (good, bad))])
     assert [a.title for a in item.articles] == ["A note"] and item.error is None
     assert len(item.warnings) == 1 and "b.xml" in item.warnings[0]
     (broken,) = parse_all(
-        [FetchResult(Source("https://x.example/feed"), "ok", (_feed(b"\x00garbage", "https://x.example/feed"),))]
+        [FetchResult(Source.at("https://x.example/feed"), "ok", (_feed(b"\x00garbage", "https://x.example/feed"),))]
     )
     assert broken.status == "error" and broken.error is not None and broken.error.startswith("not a feed (")
 
 
 def test_parsing_on_worker_processes_gives_the_same_records() -> None:
-    sources = [Source(f"https://feeds.example/{name}") for name in ("rss20.xml", "atom10.xml", "garbage.bin")]
+    sources = [Source.at(f"https://feeds.example/{name}") for name in ("rss20.xml", "atom10.xml", "garbage.bin")]
     results = [FetchResult(s, "ok", (_fixture(s.location.rsplit("/", 1)[1], s.location),)) for s in sources]
     results.append(
-        FetchResult(Source("https://feeds.example/down"), "error", status=503, error="HTTP 503", hint="later")
+        FetchResult(Source.at("https://feeds.example/down"), "error", status=503, error="HTTP 503", hint="later")
     )
     here = {item.source: item for item in parse_all(results)}
     there = {item.source: item for item in parse_all(results, workers=2)}
@@ -275,7 +275,7 @@ def test_parsing_on_worker_processes_gives_the_same_records() -> None:
 
 
 def test_local_sources_never_want_pages_fetched(tmp_path: Path) -> None:
-    source = Source(str(tmp_path / "rss20.xml"), full_text=True)
+    source = Source.at(str(tmp_path / "rss20.xml"), full_text=True)
     (item,) = parse_all([FetchResult(source, "ok", (_fixture("rss20.xml", source.location),))])
     assert item.articles and item.teasers == ()
 

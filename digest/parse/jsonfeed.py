@@ -1,0 +1,68 @@
+"""JSON Feed 1.0 and 1.1 (https://jsonfeed.org/version/1.1)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from digest import text as textlib
+from digest.errors import ParseError
+from digest.models import Article, Document, parse_iso
+from digest.parse.clean import control_free, html_to_text, library_error, paragraphs
+from digest.parse.entries import base_url, entry_url, identity, outlet_of, usable
+
+
+def parse_json_feed(document: Document) -> tuple[list[Article], list[str]]:
+    """JSON Feed 1.0 and 1.1 (https://jsonfeed.org/version/1.1); fields of the wrong type count as missing."""
+    try:
+        feed = json.loads(document.data)
+    except (ValueError, RecursionError) as exc:  # RecursionError: nesting thousands of levels deep
+        raise ParseError(document.location, f"not a JSON Feed ({library_error(str(exc))})", _JSON_HINT) from None
+    if not isinstance(feed, dict) or not _string(feed.get("version")).startswith("https://jsonfeed.org/version/"):
+        raise ParseError(document.location, "not a JSON Feed (no jsonfeed.org version)", _JSON_HINT)
+    items = feed.get("items")
+    if not isinstance(items, list) or not items:
+        raise ParseError(document.location, "the feed has no entries", "check the feed URL; it may be empty for now")
+    base = (
+        base_url(document) or _string(feed.get("feed_url")) or None
+    )  # a local file's items resolve against its feed_url
+    outlet = outlet_of(document, textlib.one_line(_string(feed.get("title"))), base)
+    warnings: list[str] = []
+    skipped = sum(not isinstance(item, dict) for item in items)
+    if skipped:
+        warnings.append(f"{document.location}: skipped {skipped} items that are not JSON objects")
+    articles = [_json_item(item, outlet, base, document.source.location) for item in items if isinstance(item, dict)]
+    return usable(document, articles, warnings)
+
+
+_JSON_HINT = "check that the URL points at a feed (RSS, Atom or JSON Feed)"
+
+
+def _json_item(item: dict[str, Any], outlet: str, base: str | None, feed: str) -> Article:
+    url = entry_url(_string(item.get("url")) or _string(item.get("external_url")), base)
+    title = textlib.one_line(_string(item.get("title"))) or None
+    if _string(item.get("content_html")):
+        text = html_to_text(_string(item.get("content_html")))
+    else:
+        text = paragraphs(control_free(_string(item.get("content_text") or item.get("summary"))).split("\n\n"))
+    guid = item.get("id")
+    return Article(
+        id=identity(url, str(guid) if isinstance(guid, str | int) else None, feed, title, text),
+        text=text,
+        url=url,
+        outlet=outlet,
+        title=title,
+        published=_iso_date(_string(item.get("date_published")) or _string(item.get("date_modified"))),
+    )
+
+
+def _string(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _iso_date(value: str) -> datetime | None:
+    try:
+        return parse_iso(value)
+    except ValueError:
+        return None
