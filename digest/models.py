@@ -189,6 +189,9 @@ class Story:
     articles: int = 0
     terms: tuple[str, ...] = ()
     update: bool = False
+    # The article the headline is the title of: the headline links there (`url` is the first report's).
+    headline_url: str | None = None
+    headline_outlet: str | None = None
 
     @property
     def independent_outlets(self) -> int:
@@ -198,6 +201,8 @@ class Story:
         return {
             "id": self.id,
             "headline": self.headline,
+            "headline_url": self.headline_url,
+            "headline_outlet": self.headline_outlet,
             "sentences": [s.to_dict() for s in self.sentences],
             "outlets": [c.to_dict() for c in self.outlets],
         }
@@ -233,6 +238,9 @@ class Story:
             articles=data.get("articles", 0),
             terms=tuple(data.get("terms", ())),
             update=bool(data.get("update", False)),
+            # Records stored before headlines carried their article link to the first report's.
+            headline_url=data.get("headline_url", data.get("url")),
+            headline_outlet=data.get("headline_outlet"),
         )
 
 

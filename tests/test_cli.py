@@ -41,7 +41,7 @@ def test_articles_cluster_summarize_round_trip(tmp_path: Path) -> None:
     stories = [json.loads(line) for line in summarized.stdout.splitlines()]
     assert len(stories) == len(groups)
     for story in stories:
-        assert set(story) == {"id", "headline", "sentences", "outlets"}
+        assert set(story) == {"id", "headline", "headline_url", "headline_outlet", "sentences", "outlets"}
         assert sum(len(s["text"].split()) for s in story["sentences"][1:]) <= 60
         for sentence in story["sentences"]:
             assert {"text", "outlet", "url", "also"} <= set(sentence)

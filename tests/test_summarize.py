@@ -13,18 +13,20 @@ from digest import text as textlib
 from digest.cluster import cluster
 from digest.models import Article, Cluster, Story
 from digest.summarize import (
-    PER_ARTICLE,
+    DEFAULT,
+    MIN_PER_ARTICLE,
     POOL_LIMIT,
     SAME_SENTENCE,
-    _pool,
     clean_headline,
     is_boilerplate,
     is_whole,
     needs_context,
+    pool,
     summarize,
+    trim_opening,
 )
 
-METHODS = ["centroid", "lexrank", "textrank", "luhn", "lsa"]
+METHODS = ["centroid", "concepts", "lexrank", "textrank", "luhn", "lsa"]
 
 
 def _normal(text: str) -> str:
@@ -265,8 +267,8 @@ def test_shared_seed_sentences_are_verbatim_and_whole(shared_clusters: list[Clus
 def test_pool_is_bounded_for_large_clusters() -> None:
     body = "\n".join(f"Sentence number {i} of this long report says something about the harbour." for i in range(50))
     articles = [Article(f"a{i}", body.replace("harbour", f"harbour {i}"), outlet=f"o{i}") for i in range(150)]
-    assert len(_pool(articles)) <= max(POOL_LIMIT, PER_ARTICLE[0] * len(articles))
-    assert len(_pool(articles[:3])) == 3 * PER_ARTICLE[1]
+    assert len(pool(articles, DEFAULT.per_article)) <= max(POOL_LIMIT, MIN_PER_ARTICLE * len(articles))
+    assert len(pool(articles[:3], DEFAULT.per_article)) == 3 * DEFAULT.per_article
     story = summarize(Cluster("big", tuple(articles)), words=80, method="lexrank")
     assert story.sentences and _words(story) <= 80
 
@@ -355,3 +357,81 @@ def test_headline_suffix_is_cleaned() -> None:
     assert clean_headline("Studio sues startup - and wins the first round in a long fight") == (
         "Studio sues startup - and wins the first round in a long fight"
     )
+
+
+WIRE = (
+    "Saturday November 13, 2004 8:16 PM AP Photo LON104 By RAVI NESSMAN Associated Press Writer RAMALLAH, "
+    "West Bank (AP) - Marwan Barghouti, a leader of the Palestinian uprising, said on Saturday he would run for "
+    "president from his Israeli prison cell."
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kept"),
+    [
+        (WIRE, "Marwan Barghouti, a leader of the Palestinian uprising, said on Saturday he would run for"),
+        ("WASHINGTON (CNN) -- National security adviser Condoleezza Rice is the choice.", "National security"),
+        ("CUZCO, Peru (Reuters) - South American leaders on Wednesday launched a pact.", "South American"),
+        ("Santiago, Chile, Jan. 5 (UPI) -- Chile's former dictator was confined to his home.", "Chile's former"),
+        ("NEW LONDON, Conn. -- Serial killer Michael Ross testified on Tuesday.", "Serial killer"),
+        ("WASHINGTON, Nov. 23 - A harshly critical report by a Pentagon panel says so.", "A harshly"),
+        ("INDIATIMES NEWS NETWORK DEBIPRASAD NAYAK MUMBAI: The markets moved further up.", "The markets"),
+        ("December 23, 2004 A recently rediscovered asteroid is predicted to pass near the Earth.", "A recently"),
+        ("11.03am: Uefa official Giorgio Marchetti takes a swipe at the G14 clubs.", "Uefa official"),
+        (
+            "Former CFO likely to help prosecutors ALEXANDRIA, Va. -- Former Boeing CFO Michael Sears pleaded guilty.",
+            "Former Boeing",
+        ),
+        ("Port Vila : Vanuatu's Prime Minister Serge Vohor was accused of assault.", "Vanuatu's"),
+        # Not furniture: a date as the subject, a dash or a colon in prose.
+        ("May 5 was the date the council chose for the vote.", "May 5 was"),
+        ("The deal was signed by IBM — Lenovo's partner said so on Monday.", "The deal"),
+        ("The US said: nothing will change for the farmers this year.", "The US said"),
+        ("By the end of the year, the council expects to have spent it all.", "By the end"),
+    ],
+)
+def test_wire_furniture_is_trimmed_from_the_opening(sentence: str, kept: str) -> None:
+    trimmed = trim_opening(sentence)
+    assert trimmed.startswith(kept) and sentence.endswith(trimmed)
+
+
+def test_a_summary_never_opens_with_wire_furniture() -> None:
+    articles = (
+        Article(
+            "a", WIRE + "\nHe is serving five life terms for his role in attacks that killed Israelis.", outlet="AP"
+        ),
+        Article("b", "Marwan Barghouti said he would run for Palestinian president from his prison cell.", outlet="B"),
+    )
+    for method in METHODS:
+        story = summarize(Cluster("x", articles), words=40, method=method)
+        assert story.sentences and all(
+            not s.text.startswith(("Saturday", "AP", "By", "RAMALLAH")) for s in story.sentences
+        )
+        for sentence in story.sentences:
+            assert sentence.text in next(a.text for a in articles if a.outlet == sentence.outlet)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_headline_is_the_title_of_the_article_it_links_to(seed_clusters: list[Cluster], method: str) -> None:
+    for group in seed_clusters:
+        story = summarize(group, method=method)
+        (source,) = [a for a in group.articles if a.url == story.headline_url]
+        assert story.headline == clean_headline(source.title or "", source.outlet)
+        assert story.headline_outlet == source.label and source.id not in group.copies
+
+
+def test_a_copys_title_never_heads_a_story() -> None:
+    original = Article(
+        "o", "The council voted on Monday to close the old pool by the river.", "u1", "One", "Pool closes"
+    )
+    copy = Article("c", original.text, "u2", "Copier", "Council votes to close the old pool by the river on Monday")
+    story = summarize(Cluster("x", (original, copy), copies={"c": "o"}))
+    assert (story.headline, story.headline_url, story.headline_outlet) == ("Pool closes", "u1", "One")
+
+
+def test_story_records_keep_the_headline_link_and_read_older_ones(seed_clusters: list[Cluster]) -> None:
+    story = summarize(seed_clusters[0])
+    assert Story.from_record(story.to_record()) == story
+    assert {"headline_url", "headline_outlet"} <= set(story.to_dict())
+    older = {k: v for k, v in story.to_record().items() if k not in ("headline_url", "headline_outlet")}
+    assert Story.from_record(older).headline_url == story.url  # stored before headlines carried their link

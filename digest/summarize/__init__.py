@@ -1,0 +1,76 @@
+"""Multi-document extractive summary of a Cluster, every sentence credited to the outlet it came from.
+
+The pool (`sentences`): whole sentences from the opening of each original article (copies add none), cleaned
+of page furniture and of the wire furniture that opens them, bounded so that a cluster of a hundred articles
+stays fast. The default method, "centroid" (`centroid`), scores sentences by closeness to what the coverage
+says most and picks them by MMR. "concepts" (`concepts`) chooses the sentences that together cover the most
+bigrams, each weighted by the number of outlets using it (Gillick & Favre), solved exactly within the word
+budget; sumy's LexRank, TextRank, Luhn and LSA (`ranked`) rank the same pool, so attribution holds whatever
+picks the sentences. A sentence that needs context it lacks ("He said ...") is used only when no other is
+left. The method and every constant (`tuning`) are what 5-fold cross-validation on WikinewsSum dev chose
+(bench/summarize.py --folds 5).
+"""
+
+from __future__ import annotations
+
+from digest.models import Cluster, Story
+from digest.summarize import centroid, concepts, ranked
+from digest.summarize.credits import SAME_SENTENCE, Credits
+from digest.summarize.headline import clean_headline, first_dated, headline
+from digest.summarize.sentences import (
+    MIN_PER_ARTICLE,
+    POOL_LIMIT,
+    clean_sentences,
+    is_boilerplate,
+    is_whole,
+    needs_context,
+    pool,
+    trim_opening,
+)
+from digest.summarize.tuning import DEFAULT, METHODS, Tuning
+
+__all__ = [
+    "DEFAULT",
+    "METHODS",
+    "MIN_PER_ARTICLE",
+    "POOL_LIMIT",
+    "SAME_SENTENCE",
+    "Tuning",
+    "clean_headline",
+    "clean_sentences",
+    "is_boilerplate",
+    "is_whole",
+    "needs_context",
+    "pool",
+    "summarize",
+    "trim_opening",
+]
+
+
+def summarize(cluster: Cluster, words: int = 120, method: str = "centroid", tuning: Tuning = DEFAULT) -> Story:
+    """The Story of one cluster: headline and its article, attributed sentences within `words`, every outlet."""
+    originals = cluster.originals() or cluster.articles
+    candidates = pool(originals, tuning.per_article)
+    space = centroid.space(candidates, originals)
+    if method == "concepts":
+        chosen = concepts.select(candidates, originals, words, tuning)
+    elif method == "centroid":
+        chosen = centroid.select(candidates, space, originals, words, tuning)
+    else:
+        chosen = ranked.select(candidates, method, words)
+    credits = Credits(cluster, originals)
+    first = first_dated(originals)
+    title, source = headline(originals, space.closeness)
+    return Story(
+        id=cluster.id,
+        headline=title,
+        url=originals[0].url if originals else None,
+        sentences=tuple(credits.sentence(candidates[i]) for i in chosen),
+        outlets=tuple(credits.of(a) for a in cluster.articles),
+        first_reported=credits.of(first) if first else None,
+        first_published=first.published if first else None,
+        articles=len(cluster.articles),
+        terms=cluster.terms,
+        headline_url=source.url if source else None,
+        headline_outlet=source.label if source else None,
+    )

@@ -1,0 +1,205 @@
+"""digest's earlier method: closeness to the coverage's centroid, picked by maximal marginal relevance.
+
+Each sentence is scored by its closeness to what the coverage says most (the centroid of all its sentences)
+and to the outlets' headlines, by how many other outlets use its two-word phrases, and by how early it comes
+in its article. One far below the best is left out rather than used as padding. The summary opens with an
+article's lead (the first report's when it is nearly as good as the best) and goes on by MMR within the word
+budget, never taking a sentence that restates a chosen one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from digest import text as textlib
+from digest.models import Article
+from digest.summarize.headline import clean_headline, first_dated
+from digest.summarize.sentences import Candidate, needs_context
+from digest.summarize.tuning import Tuning
+
+IDF_PRIOR = 10  # documents' worth of general English in term weights: a cluster's own counts matter more here
+OPENING_SHARE = 0.6  # the first report's lead opens the summary if it scores this share of the best lead
+REDUNDANT = 0.5  # cosine at or above which a candidate repeats a chosen sentence
+COVERED = 0.7  # share of a candidate's term weight already in the summary at which it adds too little
+RESTATED = 0.6  # share of a candidate's names and numbers already stated at which it only restates them
+MIN_FACTS = 3  # fewer names and numbers than this say too little to judge a restatement by
+
+
+@dataclass(frozen=True)
+class Space:
+    """The pool as unit TF-IDF rows and their pairwise cosines; unit vectors of the centroid and the titles."""
+
+    vectors: np.ndarray
+    similarity: np.ndarray
+    centroid: np.ndarray
+    titles: np.ndarray
+    weights: np.ndarray  # each sentence's terms, by their weight (not by how often it uses them)
+    vocabulary: dict[str, int]
+    term_weights: np.ndarray
+
+    def closeness(self, text: str) -> float:
+        """Cosine of a text (a title) to the centroid."""
+        return float(_text_vector(text, self.vocabulary, self.term_weights) @ self.centroid)
+
+
+def space(pool: Sequence[Candidate], originals: Sequence[Article]) -> Space:
+    vocabulary = {t: i for i, t in enumerate(sorted({t for c in pool for t in c.terms}))}
+    if not vocabulary:
+        empty = np.zeros((len(pool), 0))
+        return Space(empty, empty @ empty.T, np.zeros(0), np.zeros(0), empty, vocabulary, np.zeros(0))
+    weights = _term_weights(pool, vocabulary, len(originals))
+    rows = np.array([_weigh(c.terms, vocabulary, weights) for c in pool])
+    vectors = _unit(rows)
+    # Every sentence has one vote: what the coverage says most, however the articles split it.
+    centroid = _unit(vectors.sum(axis=0, keepdims=True))[0]
+    titles = " ".join(clean_headline(a.title or "", a.outlet) for a in originals)
+    title_vector = _text_vector(titles, vocabulary, weights)
+    return Space(vectors, vectors @ vectors.T, centroid, title_vector, (rows > 0) * weights, vocabulary, weights)
+
+
+def _term_weights(pool: Sequence[Candidate], vocabulary: dict[str, int], articles: int) -> np.ndarray:
+    """idf over the cluster's articles, with general English (of each stem's commonest word) as a light prior."""
+    used: list[set[str]] = [set() for _ in range(articles)]
+    for candidate in pool:
+        used[candidate.article].update(candidate.terms)
+    df = Counter(t for terms in used for t in terms)
+    forms: Counter[tuple[str, str]] = Counter(pair for c in pool for pair in zip(c.terms, c.forms, strict=True))
+    word = {stem: form for (stem, form), _ in reversed(forms.most_common())}
+    return np.array([textlib.idf(df[t], articles, textlib.commonness(word[t]), IDF_PRIOR) for t in vocabulary])
+
+
+def _text_vector(text: str, vocabulary: dict[str, int], weights: np.ndarray) -> np.ndarray:
+    """A text (a title) as a unit vector in the pool's space."""
+    return np.asarray(_unit(_weigh(textlib.terms(text), vocabulary, weights)[None, :])[0])
+
+
+def _weigh(terms: Sequence[str], vocabulary: dict[str, int], weights: np.ndarray) -> np.ndarray:
+    row = np.zeros(len(vocabulary))
+    for term, count in Counter(terms).items():
+        if term in vocabulary:
+            row[vocabulary[term]] = (1 + math.log(count)) * weights[vocabulary[term]]
+    return row
+
+
+def _unit(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.asarray(matrix / norms)
+
+
+def select(
+    pool: Sequence[Candidate], space: Space, originals: Sequence[Article], budget: int, tuning: Tuning
+) -> list[int]:
+    if not pool:
+        return []
+    # A sentence that needs context is used only when no better one exists: when every sentence needs it.
+    standalone = np.array([not needs_context(c.text) for c in pool])
+    usable = standalone if standalone.any() else np.ones(len(pool), dtype=bool)
+    score = np.where(usable, _salience(pool, space, len(originals), tuning), -np.inf)
+    score[score < tuning.floor * score.max()] = -np.inf
+    return _mmr(pool, space, score, budget, _opening(pool, score, originals), tuning.mmr_lambda)
+
+
+def _salience(pool: Sequence[Candidate], space: Space, articles: int, tuning: Tuning) -> np.ndarray:
+    """Closeness to the centroid and to the headlines, phrases other outlets share, and lead position."""
+    return np.asarray(
+        space.vectors @ space.centroid
+        + tuning.title_weight * (space.vectors @ space.titles)
+        + tuning.phrase_weight * _shared_phrases(pool, articles)
+        + tuning.lead_weight * _lead(pool)
+    )
+
+
+def _shared_phrases(pool: Sequence[Candidate], articles: int) -> np.ndarray:
+    """How many other articles use each two-word phrase of a sentence ("house arrest", "Supreme Court").
+
+    Summed over the phrases and divided by the square root of their number, so a sentence gains by carrying
+    more shared phrases but not merely by being long.
+    """
+    phrases = [set(itertools.pairwise(c.terms)) for c in pool]
+    by_article: list[set[tuple[str, str]]] = [set() for _ in range(articles)]
+    for candidate, found in zip(pool, phrases, strict=True):
+        by_article[candidate.article] |= found
+    df = Counter(p for found in by_article for p in found)
+    others = max(1, articles - 1)
+    return np.array([sum(df[p] - 1 for p in found) / math.sqrt(max(1, len(found))) / others for found in phrases])
+
+
+def _lead(pool: Sequence[Candidate]) -> np.ndarray:
+    """1 for an article's first sentence, falling linearly over the sentences it gave the pool."""
+    given = Counter(c.article for c in pool)
+    return np.array([1 - c.position / given[c.article] for c in pool])
+
+
+def _opening(pool: Sequence[Candidate], score: np.ndarray, originals: Sequence[Article]) -> int | None:
+    """The lead that opens the summary: the first report's, unless another article's lead is much better.
+
+    A recap or a column published later often condenses the story well, but the news is the first report's.
+    """
+    leads = [i for i, c in enumerate(pool) if c.position == 0 and np.isfinite(score[i])]
+    if not leads:
+        return None
+    best = max(leads, key=lambda i: score[i])
+    first = first_dated(originals)
+    original = next((i for i in leads if first and originals[pool[i].article] is first), None)
+    if original is not None and score[original] >= OPENING_SHARE * score[best]:
+        return original
+    return best
+
+
+def _mmr(
+    pool: Sequence[Candidate], space: Space, score: np.ndarray, budget: int, opening: int | None, weight: float
+) -> list[int]:
+    """Maximal marginal relevance within the budget, from `opening`; a sentence that repeats is never taken."""
+    lengths = np.array([c.words for c in pool])
+    available = np.isfinite(score)
+    summary = _Summary(pool, space)
+    used = 0
+    while True:
+        available &= (lengths <= budget - used) & ~summary.repeated()
+        if not available.any():
+            break
+        value = np.where(available, weight * score - (1 - weight) * summary.overlap, -np.inf)
+        best = opening if not summary.chosen and opening is not None and available[opening] else int(np.argmax(value))
+        summary.add(best)
+        used += int(lengths[best])
+        available[best] = False
+    # A budget shorter than every sentence still gets the best one rather than nothing.
+    return summary.chosen or [int(np.argmax(score))]
+
+
+class _Summary:
+    """The sentences chosen so far, and what the pool would repeat of them."""
+
+    def __init__(self, pool: Sequence[Candidate], space: Space) -> None:
+        self.pool = pool
+        self.space = space
+        self.chosen: list[int] = []
+        self.overlap = np.zeros(len(pool))  # each candidate's highest cosine to a chosen sentence
+        self.covered = np.zeros(space.weights.shape[1], dtype=bool)
+        self.stated: set[str] = set()
+        totals = space.weights.sum(axis=1)
+        self.totals = np.where(totals > 0, totals, 1.0)
+
+    def add(self, index: int) -> None:
+        self.chosen.append(index)
+        self.overlap = np.maximum(self.overlap, self.space.similarity[index])
+        self.covered |= self.space.weights[index] > 0
+        self.stated |= self.pool[index].facts
+
+    def repeated(self) -> np.ndarray:
+        """Near-duplicates of a chosen sentence, sentences adding too little, paraphrases of stated facts."""
+        coverage = (self.space.weights @ self.covered) / self.totals
+        restated = np.array([_restates(c.facts, self.stated) for c in self.pool])
+        return np.asarray((self.overlap >= REDUNDANT) | (coverage >= COVERED) | restated)
+
+
+def _restates(facts: frozenset[str], stated: set[str]) -> bool:
+    """A paraphrase rewords the rest but keeps the names and numbers: most of them already said means a repeat."""
+    return len(facts) >= MIN_FACTS and len(facts & stated) >= RESTATED * len(facts)

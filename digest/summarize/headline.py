@@ -1,0 +1,45 @@
+"""The story's headline: one original article's title, and that article, so the headline links where it says."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+from digest.models import Article
+from digest.summarize.sentences import clean_sentences
+
+_SUFFIX = re.compile(r"(?:\s+[|\-–—:]|\s*[|\-–—])\s+([^|\-–—:]{2,40})$")
+
+
+def clean_headline(title: str, outlet: str | None = None) -> str:
+    """Drop a trailing site name (" - The Verge", " | Outlet", "high- The Economic Times") from a title."""
+    match = _SUFFIX.search(title)
+    if match:
+        suffix = match.group(1).strip()
+        if (outlet and suffix.lower() == outlet.lower()) or len(suffix.split()) <= 3:
+            return title[: match.start()].strip()
+    return title.strip()
+
+
+def headline(originals: Sequence[Article], closeness: Callable[[str], float]) -> tuple[str, Article | None]:
+    """The title closest to what the coverage says most (`closeness`), and the article it is the title of.
+
+    Only originals are given: a copy's title never heads a story. A title that several articles carry is the
+    site's name on every page, not a headline, unless it is all there is. With no title at all, the first
+    clean sentence stands in, and its article is the one linked.
+    """
+    titles = Counter(a.title for a in originals if a.title)
+    titled = [a for a in originals if a.title and titles[a.title] == 1] or [a for a in originals if a.title]
+    if not titled:
+        opening = next(((s, a) for a in originals for s in clean_sentences(a.text)), None)
+        return opening or ("Untitled", originals[0] if originals else None)
+    cleaned = [clean_headline(a.title or "", a.outlet) for a in titled]
+    scores = [closeness(title) for title in cleaned]
+    best = max(range(len(titled)), key=lambda i: (scores[i], -i))
+    return cleaned[best], titled[best]
+
+
+def first_dated(articles: Sequence[Article]) -> Article | None:
+    dated = [a for a in articles if a.published]
+    return min(dated, key=lambda a: (a.published, a.id)) if dated else None

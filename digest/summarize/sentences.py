@@ -1,0 +1,212 @@
+"""What may be a summary sentence: whole, clean statements from the opening of each original article.
+
+A sentence is taken verbatim from its paragraph, or as a verbatim tail of it when wire furniture opens it
+(timestamps, photo codes, bylines, agency datelines: "Saturday November 13, 2004 8:16 PM AP Photo LON104 By
+RAVI NESSMAN Associated Press Writer RAMALLAH, West Bank (AP) - Marwan Barghouti ..." is used from "Marwan").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from digest import text as textlib
+from digest.models import Article
+
+MIN_WORDS, MAX_WORDS = 6, 60
+POOL_LIMIT = 300  # sentences in all: bounds sumy's quadratic rankers, our similarity matrix and the ILP
+MIN_PER_ARTICLE = 2  # even a cluster of a hundred articles takes this many opening sentences of each
+FURNITURE_WORDS = 25  # a whole paragraph may be furniture up to this length; longer ones are judged by sentence
+DATELINE_WORDS = 30  # an agency dateline further into a sentence than this is prose, not furniture
+
+_BOILERPLATE = re.compile(
+    r"""(read\ the\ full\ story|full\ story|follow\ topics\ and\ authors|leave\ a\ (reply|comment)|similar\ posts
+    |your\ email\ address\ will\ not|required\ fields\ are\ marked|share\ (this|on)|sign\ up\ for
+    |subscribe\ (to|now|today)|click\ here|all\ rights\ reserved|\(photo\ (by|credit)|photo:|image:|getty\ images
+    |curated\ by|summarized\ by|condensed\ by|advertisement|cookie|newsletter|previously,\ on
+    |related\ (stories|articles)|back\ to\ (top|main)|site\ license|^updated:|^by\ [A-Z][\w.'-]+(\s[A-Z][\w.'-]+){0,3}
+    |(your|active|online)\ subscription|\blog\ ?in\b|\bsign\ in\b|registered\ user|without\ ads
+    |advertise\ (in|with|on)|optimi[sz]ed\ for\ viewing|can\ be\ reached\ (at|via|by)|(purchase|view)\ this\ article
+    |for\ (further|more)\ information,?\ (visit|see|go|call|contact)|^author:|^source$|^\W*$)""",
+    re.I | re.X,
+)
+_HASHTAGS = re.compile(r"(^|\s)#\w+(\s+#\w+)+")
+_BREADCRUMBS = re.compile(r"\s[>|»]\s.*\s[>|»]\s|^home\s[>|»]", re.I)  # "Home > News > World"
+_ENDS_WELL = re.compile(r"""[.!]["'”’)]*$""")  # a question is not news: it asks what a summary should tell
+_LINK = re.compile(r"https?://|\]\(")  # a raw URL or a Markdown link
+_ABBREVIATED = re.compile(r"\b([A-Z]|Capt|Col|Gen|Gov|Lt|Mr|Mrs|Ms|Dr|Rep|Sen|Sgt|St|No)\.$")
+_OPENS_ON_CONTEXT = re.compile(
+    r"^(he|she|they|it|this|that|these|those|but|and|so|also|however|meanwhile|still|yet|instead|then|nor"
+    r"|none|neither|both|whether|such|another|not)\b",
+    re.I,
+)
+_PRONOUN_SPEAKER = re.compile(r"""[,.!?]["”’]\s+(he|she|they)\s+(said|says|added|wrote|told|asked|noted)\b""")
+_BARE_QUOTE = re.compile(r"""^["“][^"“”]*["”]$""")  # a quotation with no speaker named
+_FIRST_PERSON = re.compile(r"\b(I|we|We|you|You|my|My|our|Our|your|Your|me|us)\b")  # a letter or a column
+_QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
+# Ends on a bare auxiliary ("..., has not said.", "it would.", "declined to say."), or says who spoke but not
+# what ("Daniels said, refusing to answer directly."): what is meant is in the sentence before.
+_SAYS_NOTHING = re.compile(r"""^[^"“]*\b(?:said|says|added|wrote|replied)\s*,\s+\w+ing\b""")
+_ENDS_ELLIPTICAL = re.compile(
+    r"\b(?:(?:has|have|had|did|does|do|would|will|could|can|should)(?: not|n[’']t)?"
+    r"(?: (?:say|said|confirm|confirmed|disclose|disclosed|answer|answered|explain|explained))?"
+    r"|declined to (?:say|explain|confirm|disclose))[.!][\"”’]?$",
+    re.I,
+)
+
+# Wire furniture at a sentence's start. Each pattern ends where the sentence proper begins (a capital or a
+# quote), so what is left is still a sentence, and a verbatim tail of the original.
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
+_CLOCK = r"\d{1,2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?|[AP]\.?M\.?)(?:\s+[A-Z]{2,4}T)?|\d{1,2}:\d{2}(?:\s+[A-Z]{2,4}T)?"
+_DATE = (
+    rf"(?:{_WEEKDAY},?\s+)?(?:{_MONTH}\s+\d{{1,2}}(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?"
+    rf"|\d{{4}}-\d\d-\d\d)"
+)
+_NEXT = r"(?=[A-Z\"“])"
+_TIMESTAMP = re.compile(rf"^(?:{_DATE}(?:[,\s]+\(?(?:{_CLOCK})\)?)?|\(?(?:{_CLOCK})\)?)[\s,:|-]+{_NEXT}")
+_PHOTO_CODE = re.compile(
+    rf"^\(?(?:AP|Reuters|AFP|Getty|EPA)\s+(?:Photos?|Images?)\b(?:/[^)]*\))?(?:\s+[A-Z]{{2,5}}\d{{2,5}}\b)?[\s,]*{_NEXT}"
+)
+# "By RAVI NESSMAN Associated Press Writer": a byline in capitals ends where the capitals do.
+_BYLINE = re.compile(
+    r"^By\s+(?:[A-Z][A-Z.'-]+\s+){1,4}(?:(?:The\s+)?(?:Associated\s+Press|AP|Reuters|AFP)\s+)?"
+    rf"(?:(?:Staff|Senior|Special)\s+)?(?:Writer|Correspondent|Reporter)?\s*{_NEXT}"
+)
+_PLACE_LABEL = re.compile(rf"^[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s:\s+{_NEXT}")  # "Port Vila : "
+_AGENCY_DATELINE = re.compile(rf"\([A-Z][\w.]*(?:\s[A-Z][\w.]*){{0,2}}\)\s*(?:--?|–|—|:)\s+{_NEXT}")  # "(AP) - "
+_CITY_DATELINE = re.compile(  # "NEW LONDON, Conn. -- ", "WASHINGTON, Nov. 23 - ", "MUMBAI: "
+    rf"^[A-Z][A-Z.'-]{{2,}}(?:\s[A-Z][A-Z.'-]+)*(?:,\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*){{0,2}})?(?:,\s*{_MONTH}\s\d{{1,2}})?"
+    rf"\s*(?:--|–|—|-|:)\s+{_NEXT}"
+)
+# A dateline after a headline the page glued on: "Former CFO likely to help prosecutors ALEXANDRIA, Va. -- ".
+_GLUED_DATELINE = re.compile(
+    rf"\b[A-Z]{{3,}}(?:\s[A-Z]{{3,}})*,\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*){{0,2}}\s*--\s+{_NEXT}|\b[A-Z]{{4,}}:\s+(?=[A-Z])"
+)
+_OPENING_FURNITURE = (_TIMESTAMP, _PHOTO_CODE, _BYLINE, _PLACE_LABEL)
+_DATELINES = (_AGENCY_DATELINE, _CITY_DATELINE, _GLUED_DATELINE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence that may go into the summary, and what the methods measure it by."""
+
+    text: str
+    article: int  # index into the cluster's originals
+    position: int  # order among the article's clean sentences: 0 is its lead
+    terms: tuple[str, ...]  # stems of its content words
+    forms: tuple[str, ...]  # those words as written (lowercased), for their general-English frequency
+    facts: frozenset[str]  # stems of its names and numbers: what a paraphrase keeps
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+def is_boilerplate(sentence: str) -> bool:
+    """Page furniture, share prompts, bylines, hashtag lines, navigation bars: never summary material."""
+    if _BOILERPLATE.search(sentence) or _HASHTAGS.search(sentence) or _BREADCRUMBS.search(sentence):
+        return True
+    tokens = sentence.split()
+    # A run of lowercase words with no punctuation is a navigation bar, not prose.
+    return len(tokens) >= 5 and sentence == sentence.lower() and not re.search(r"[.,;:!?]", sentence)
+
+
+def is_whole(sentence: str) -> bool:
+    """A complete statement: sensible length, capital or quote start, final stop, balanced quotes, plain text."""
+    count = len(sentence.split())
+    if not MIN_WORDS <= count <= MAX_WORDS or not _ENDS_WELL.search(sentence) or _ABBREVIATED.search(sentence):
+        return False
+    if not (sentence[0].isupper() or sentence[0].isdigit() or sentence[0] in "\"“‘'"):
+        return False
+    if sentence.endswith(("...", "…")) or _LINK.search(sentence):  # a teaser cut short; markup, not prose
+        return False
+    return sentence.count('"') % 2 == 0 and sentence.count("“") == sentence.count("”")
+
+
+def needs_context(sentence: str) -> bool:
+    """Reads badly on its own: opens on a pronoun or connective, ends on a bare "has not said", names a speaker
+    without what was said, quotes an unnamed or unknown speaker, or talks as "I" or "we" (a letter, a column)."""
+    quotes_nobody = _PRONOUN_SPEAKER.search(sentence) or _BARE_QUOTE.match(sentence)
+    elliptical = _OPENS_ON_CONTEXT.match(sentence) or _ENDS_ELLIPTICAL.search(sentence) or _SAYS_NOTHING.match(sentence)
+    return bool(elliptical or quotes_nobody or _FIRST_PERSON.search(_QUOTED.sub("", sentence)))
+
+
+def trim_opening(sentence: str) -> str:
+    """The sentence without the wire furniture that opens it: a verbatim tail of it (or all of it).
+
+    Timestamps, photo codes, bylines and place labels are taken off the front one after another; then an
+    agency or city dateline within the first words takes everything before it (a headline glued on, say).
+    """
+    previous = None
+    while previous != sentence:
+        previous = sentence
+        for pattern in _OPENING_FURNITURE:
+            if match := pattern.match(sentence):
+                sentence = sentence[match.end() :]
+        for pattern in _DATELINES:
+            match = pattern.search(sentence)
+            if match and len(sentence[: match.start()].split()) < DATELINE_WORDS:
+                sentence = sentence[match.end() :]
+                break
+    return sentence
+
+
+def clean_sentences(text: str) -> Iterator[str]:
+    """Whole sentences of a text, in order, without furniture; lazily, so a long article costs only what is used."""
+    for paragraph in text.split("\n"):
+        paragraph = paragraph.strip()
+        if not paragraph or (len(paragraph.split()) <= FURNITURE_WORDS and is_boilerplate(paragraph)):
+            continue
+        for sentence in _rejoined(textlib.sentences(paragraph)):
+            sentence = trim_opening(sentence)
+            if is_whole(sentence) and not is_boilerplate(sentence):
+                yield sentence
+
+
+def _rejoined(sentences: list[str]) -> Iterator[str]:
+    """Punkt's sentences, with a split after a title it does not know ("Capt.", "Sen.") undone."""
+    pending = ""
+    for sentence in sentences:
+        pending = f"{pending} {sentence}" if pending else sentence
+        if not _ABBREVIATED.search(pending):
+            yield pending
+            pending = ""
+    if pending:
+        yield pending
+
+
+def pool(articles: Sequence[Article], per_article: int) -> list[Candidate]:
+    """The first whole, clean sentences of every article: up to `per_article` each, fewer when POOL_LIMIT says."""
+    quota = max(MIN_PER_ARTICLE, min(per_article, POOL_LIMIT // max(1, len(articles))))
+    found: list[Candidate] = []
+    seen: set[str] = set()
+    for index, article in enumerate(articles):
+        taken = 0
+        for sentence in clean_sentences(article.text):
+            key = " ".join(sentence.lower().split())
+            if key in seen:
+                continue
+            seen.add(key)
+            found.append(candidate(sentence, index, taken))
+            taken += 1
+            if taken == quota:
+                break
+    return found
+
+
+def candidate(sentence: str, article: int, position: int) -> Candidate:
+    pairs = textlib.stemmed_terms(sentence)
+    terms, forms = tuple(s for s, _ in pairs), tuple(w for _, w in pairs)
+    return Candidate(sentence, article, position, terms, forms, facts(sentence))
+
+
+def facts(sentence: str) -> frozenset[str]:
+    """Stems of the names (capitalized after the first word) and numbers of a sentence."""
+    tokens = textlib.words(sentence)
+    return frozenset(
+        textlib.stem(w)
+        for i, w in enumerate(tokens)
+        if w[0].isdigit() or (i > 0 and w[0].isupper() and w.lower() not in textlib.STOP_WORDS)
+    )
