@@ -1,17 +1,22 @@
 """Publishing: the web archive (one page per issue and an index) and the RSS 2.0 / Atom feeds of issues.
 
-Feeds are made with feedgen, minding its traps: the last `link()` call becomes the RSS <link>, so the
-rel="self" link goes first; entries are added with order="append" (the default prepends); every datetime is
-aware. Output is static files under `out/`, so any static host serves the archive and the feed links resolve.
+The pages themselves come from `pages` (render.WebPages: the issues' look, light and dark); this module
+decides what goes where: files under `out/`, each issue's previous/next neighbours, and feeds in which every
+link is absolute (under `output.base_url`, or DEFAULT_BASE_URL when it is empty), as the W3C feed validator
+requires. Feeds are made with feedgen, minding its traps: the last `link()` call becomes the RSS <link>, so
+the rel="self" link goes first; entries are added with order="append" (the default prepends); every datetime
+is aware. Output is static files, so any static host serves the archive and the feed links resolve.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urljoin
 
 import nh3
@@ -20,6 +25,18 @@ from feedgen.feed import FeedGenerator
 from digest.models import Issue, Story
 
 _BODY = re.compile(r"(<body[^>]*>)", re.I)
+_IN_PAGE = re.compile(r"""(\shref=["'])#""")
+# Where `python -m http.server 8080 --directory out` serves the output: feeds need absolute links even when
+# output.base_url is empty, and a file: URL is neither valid in a feed nor reachable by a reader.
+DEFAULT_BASE_URL = "http://localhost:8080/"
+
+
+class Pages(Protocol):
+    """What makes the archive's HTML (render.WebPages); `nav` holds hrefs relative to the page."""
+
+    def issue(self, issue: Issue, nav: Mapping[str, str]) -> str: ...
+
+    def index(self, issues: Sequence[tuple[str, Issue]], nav: Mapping[str, str]) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -33,8 +50,8 @@ class Site:
     topic: str
 
     def url(self, relative: str) -> str:
-        """Absolute, as feeds require: under base_url, or the folder's file: URL when nothing serves it."""
-        base = self.base_url or self.folder.resolve().as_uri()
+        """Absolute, as feeds require: under base_url, or DEFAULT_BASE_URL when it is empty."""
+        base = self.base_url or DEFAULT_BASE_URL
         return urljoin(base if base.endswith("/") else base + "/", relative)
 
 
@@ -43,11 +60,27 @@ def archive_path(issue: Issue) -> str:
     return f"archive/{issue.digest}/{issue.id.removeprefix(issue.digest + '-')}.html"
 
 
-def publish(site: Site, issues: Sequence[Issue], *, keep: int, granularity: str = "issue") -> list[Path]:
-    """Write each issue's archive page, the archive index and both feeds; returns the files written."""
+def anchor(position: int) -> str:
+    """The id of the story at `position` (from 1) on its issue's page: the email's table of contents and the
+    feeds link to it."""
+    return f"s{position}"
+
+
+def publish(
+    site: Site, issues: Sequence[Issue], *, keep: int, granularity: str = "issue", pages: Pages | None = None
+) -> list[Path]:
+    """Write each issue's archive page, the archive index and both feeds; returns the files written.
+
+    Without `pages`, an issue's page is its email with a line of links on top, and the index is plain."""
     newest = sorted(issues, key=lambda i: (i.created, i.id), reverse=True)
-    written = [_write(site.folder / archive_path(issue), archive_page(site, issue)) for issue in newest]
-    written.append(_write(site.folder / "archive" / site.digest / "index.html", index_page(site, newest)))
+    written = []
+    for position, issue in enumerate(newest):
+        nav = _nav(site, newest, position)
+        page = pages.issue(issue, nav) if pages else archive_page(site, issue, nav)
+        written.append(_write(site.folder / archive_path(issue), page))
+    links = [(Path(archive_path(issue)).name, issue) for issue in newest]
+    index = pages.index(links, _feed_links(site)) if pages else index_page(site, newest)
+    written.append(_write(site.folder / "archive" / site.digest / "index.html", index))
     rss, atom = feeds(site, newest[:keep], granularity)
     written.append(_write(site.folder / f"{site.digest}.rss", rss))
     written.append(_write(site.folder / f"{site.digest}.atom", atom))
@@ -63,11 +96,32 @@ def _write(path: Path, content: str | bytes) -> Path:
     return path
 
 
-def archive_page(site: Site, issue: Issue) -> str:
-    """The email's HTML with a small web header linking back to the index."""
+def _nav(site: Site, newest: Sequence[Issue], position: int) -> dict[str, str]:
+    """Links from the page of newest[position]: the index, the feeds, and the issues before and after it."""
+    nav = {"index": "index.html", **_feed_links(site)}
+    if position + 1 < len(newest):
+        nav["previous"] = Path(archive_path(newest[position + 1])).name
+    if position > 0:
+        nav["next"] = Path(archive_path(newest[position - 1])).name
+    return nav
+
+
+def _feed_links(site: Site) -> dict[str, str]:
+    """The feeds, relative to a page in archive/<digest>/."""
+    return {"rss": f"../../{site.digest}.rss", "atom": f"../../{site.digest}.atom"}
+
+
+def archive_page(site: Site, issue: Issue, nav: Mapping[str, str]) -> str:
+    """The email's HTML with a small web header linking back to the index and to the issues around it."""
+    links = [f'<a href="{html.escape(nav["index"])}">&larr; All issues of {html.escape(site.title)}</a>']
+    if "previous" in nav:
+        links.append(f'<a href="{html.escape(nav["previous"])}" rel="prev">Previous issue</a>')
+    if "next" in nav:
+        links.append(f'<a href="{html.escape(nav["next"])}" rel="next">Next issue</a>')
     header = (
         '<div style="font:14px/1.4 system-ui,sans-serif;padding:8px 16px;border-bottom:1px solid #ccc">'
-        f'<a href="index.html">&larr; All issues of {html.escape(site.title)}</a></div>'
+        + " · ".join(links)
+        + "</div>"
     )
     return _BODY.sub(lambda m: m.group(1) + header, issue.html, count=1)
 
@@ -114,8 +168,8 @@ def _generator(site: Site, issues: Sequence[Issue], granularity: str, self_url: 
         generator.lastBuildDate(issues[0].created)
     for issue in issues:
         if granularity == "story":
-            for story in issue.stories:
-                _story_entry(generator, site, issue, story)
+            for position, story in enumerate(issue.stories, 1):
+                _story_entry(generator, site, issue, story, position)
         else:
             _issue_entry(generator, site, issue)
     return generator
@@ -131,17 +185,20 @@ def _issue_entry(generator: FeedGenerator, site: Site, issue: Issue) -> None:
     entry.published(issue.created)
     entry.updated(issue.created)
     entry.description(_summary(issue))
-    entry.content(_clean_html(issue.html), type="html")
+    entry.content(_clean_html(issue.html, link), type="html")
 
 
-def _story_entry(generator: FeedGenerator, site: Site, issue: Issue, story: Story) -> None:
+def _story_entry(generator: FeedGenerator, site: Site, issue: Issue, story: Story, position: int) -> None:
+    """One story as an entry, linked to its anchor on the issue's page (where every outlet is listed)."""
     entry = generator.add_entry(order="append")
     entry.id(f"tag:digest,{issue.created.date().isoformat()}:{issue.digest}/{issue.id}/{story.id}")
     entry.guid(entry.id(), permalink=False)
     entry.title(story.headline)
-    entry.link(href=story.url or site.url(archive_path(issue)))
-    entry.published(issue.created)
-    entry.updated(issue.created)
+    entry.link(href=f"{site.url(archive_path(issue))}#{anchor(position)}")
+    # A second apart in the issue's order: feed readers sort by it, and the validator warns on equal updates.
+    when = issue.created - timedelta(seconds=position - 1)
+    entry.published(when)
+    entry.updated(when)
     text = " ".join(f"{s.text} ({s.outlet})" for s in story.sentences)
     entry.description(text or story.headline)
 
@@ -155,8 +212,10 @@ def _stories(issue: Issue) -> str:
     return f"{len(issue.stories)} {'story' if len(issue.stories) == 1 else 'stories'}"
 
 
-def _clean_html(markup: str) -> str:
-    """The issue's HTML for a feed reader: no styles or scripts, only safe tags and http(s) links."""
+def _clean_html(markup: str, page: str) -> str:
+    """The issue's HTML for a feed reader: no styles or scripts, only safe tags and absolute links (in-page
+    anchors, the table of contents, point into the issue's page at `page`)."""
     body = markup.split("<body", 1)[-1]
     body = body.split(">", 1)[-1] if "<body" in markup else body
-    return nh3.clean(body, url_schemes={"http", "https", "mailto"})
+    clean = nh3.clean(body, url_schemes={"http", "https", "mailto"})
+    return _IN_PAGE.sub(lambda m: f"{m.group(1)}{html.escape(page)}#", clean)

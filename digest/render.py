@@ -1,8 +1,15 @@
-"""Render stage: a Digest -> an email subject, an HTML body (via MJML) and a plain-text body.
+"""Render stage: a Digest -> an email subject, an HTML body (via MJML) and a plain-text body; and the web
+archive's pages (an issue, the index) in the same style.
 
-Two Jinja templates do the layout: `digest.mjml.j2` (autoescaped; mjml-python escapes nothing, so
-Jinja is the only thing between feed text and the HTML) and `digest.txt.j2` (not escaped; wrapped at
-72 columns by the `wrap` filter, links cited as "[n]" and listed at the end).
+Jinja templates do the layout: `digest.mjml.j2` (autoescaped; mjml-python escapes nothing, so Jinja is the
+only thing between feed text and the HTML), which also makes an issue's archive page (`web`: the coverage
+lists unfolded, links to the previous and next issues); `archive.mjml.j2`, the archive's index; both take
+their look from `_head.mjml.j2`; and `digest.txt.j2` (not escaped; wrapped at 72 columns by the `wrap`
+filter, links cited as "[n]" and listed at the end).
+
+How a story credits its outlets is decided here, once for both parts (`StoryView`): a story from one outlet
+names it once; copies are said in one line where the reader reads; a long coverage list folds to outlet names
+in the email (the archive page keeps it whole); a story first published well before the issue shows its date.
 
 Everything that came from a feed is cleaned once, up front (`_clean_digest`): control characters go
 (they break the MJML parser and can smuggle line breaks into headers) and only http(s) links are kept.
@@ -14,9 +21,9 @@ import logging
 import re
 import string
 import textwrap
-from collections.abc import Mapping
-from dataclasses import replace
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -26,13 +33,17 @@ import mjml
 from markupsafe import Markup, escape
 
 from digest.errors import RenderError
-from digest.models import Credit, Digest, Rendered, Sentence, Story
+from digest.models import Credit, Digest, Issue, Rendered, Sentence, Story
 from digest.text import one_line
 
 HTML_TEMPLATE: Final = "digest.mjml.j2"
 TEXT_TEMPLATE: Final = "digest.txt.j2"
+INDEX_TEMPLATE: Final = "archive.mjml.j2"
 TEXT_WIDTH: Final = 72
 TOC_AFTER: Final = 5  # a table of contents only pays off when there is something to skip
+FOLD_AFTER: Final = 4  # a coverage list longer than this is one line of outlet names in the email
+OLDER_THAN: Final = timedelta(days=3)  # a story first published this long before the issue shows its date
+INDEX_HEADLINES: Final = 3  # top headlines of each issue on the archive's index
 NOBREAK_MAX: Final = 30  # longest text `nobreak` will glue together
 GMAIL_CLIP_BYTES: Final = 102 * 1024  # Gmail hides everything past this behind "View entire message"
 
@@ -101,11 +112,120 @@ def render(
         "unsubscribe": _config_url(unsubscribe, _MAIL_SCHEMES, "unsubscribe link", "email.unsubscribe"),
         "toc": len(clean.stories) > TOC_AFTER,
         "c": PALETTE,
+        "view": lambda story: StoryView.of(story, clean.created, web=False),
+        "web": False,
+        "nav": {},
     }
     html = _fitted_html(env, context, clean.stories)
     refs = LinkRefs()  # fresh per render: numbering starts at [1] in every message
     text = _render_template(env, TEXT_TEMPLATE, context | {"ref": refs.ref, "references": refs.listing})
     return Rendered(subject=title, html=html, text=text)
+
+
+def archive_page(digest: Digest, *, templates: Path, subject: str, nav: Mapping[str, str]) -> str:
+    """An issue's archive page: the email's layout with every story in full and its coverage list unfolded,
+    story anchors (#s1, #s2, ...) that feeds link to, and `nav` links (index, previous, next, rss, atom: hrefs
+    relative to the page, made by publish) at the top and bottom."""
+    clean = _clean_digest(digest)
+    context: dict[str, Any] = {
+        "digest": clean,
+        "subject": one_line(subject),
+        "archive_url": None,
+        "unsubscribe": None,
+        "toc": len(clean.stories) > TOC_AFTER,
+        "c": PALETTE,
+        "view": lambda story: StoryView.of(story, clean.created, web=True),
+        "web": True,
+        "nav": dict(nav),
+        "full": clean.stories,
+        "more": (),
+        "linked_credits": True,
+    }
+    return _mjml_to_html(_render_template(_environment(templates), HTML_TEMPLATE, context))
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One issue on the archive's index: its page (relative href), subject, date and top headlines."""
+
+    href: str
+    subject: str
+    created: datetime
+    stories: int
+    headlines: tuple[str, ...]
+
+
+def archive_index(
+    title: str, topic: str, issues: Sequence[tuple[str, Issue]], nav: Mapping[str, str], *, templates: Path
+) -> str:
+    """The archive's index in the issues' style: issues newest first (as given, each with its page's href),
+    with their story count and top headlines linked to their anchors; `nav` holds the feeds' hrefs."""
+    entries = [
+        IndexEntry(
+            href=href,
+            subject=one_line(issue.subject),
+            created=issue.created,
+            stories=len(issue.stories),
+            headlines=tuple(one_line(s.headline) for s in issue.stories[:INDEX_HEADLINES]),
+        )
+        for href, issue in issues
+    ]
+    context = {"title": one_line(title), "topic": one_line(topic), "issues": entries, "nav": dict(nav), "c": PALETTE}
+    return _mjml_to_html(_render_template(_environment(templates), INDEX_TEMPLATE, context))
+
+
+class WebPages:
+    """The archive's pages as `publish.publish` asks for them (`pages=`), rendered from the stored issues."""
+
+    def __init__(self, templates: Path, title: str, topic: str) -> None:
+        self.templates, self.title, self.topic = templates, title, topic
+
+    def issue(self, issue: Issue, nav: Mapping[str, str]) -> str:
+        digest = Digest(title=issue.title, topic=self.topic, created=issue.created, stories=issue.stories)
+        return archive_page(digest, templates=self.templates, subject=issue.subject, nav=nav)
+
+    def index(self, issues: Sequence[tuple[str, Issue]], nav: Mapping[str, str]) -> str:
+        return archive_index(self.title, self.topic, issues, nav, templates=self.templates)
+
+
+@dataclass(frozen=True)
+class StoryView:
+    """How one story credits its outlets, for both parts of the email and the archive page."""
+
+    link: str | None  # where the headline links: the article whose title it is
+    source: str | None  # the one outlet of a story from one article: named once, not after every sentence
+    copies: tuple[tuple[Credit, str], ...]  # each copy and whose report it republished ("The Ledger's")
+    copied: Mapping[str, frozenset[str]]  # an outlet's copiers: said by the copy line, not after its sentences
+    folded: tuple[Credit, ...] | None  # the coverage as one line of names ("More: ..."), or None for the list
+    outlets: int  # how many outlets covered it (each named once)
+    dated: datetime | None  # first published well before the issue: shown beside the headline
+
+    @classmethod
+    def of(cls, story: Story, issued: datetime, web: bool) -> StoryView:
+        link = story.headline_url or story.url
+        urls = {s.url for s in story.sentences}
+        originals = {c.outlet for c in story.outlets if c.copy_of is None}
+        alone = len(originals) == 1 and len(urls) == 1 and len({s.outlet for s in story.sentences}) == 1
+        names = list(dict.fromkeys(c.outlet for c in story.outlets))
+        fold = not web and len(story.outlets) > FOLD_AFTER
+        older = story.first_published is not None and story.first_published < issued - OLDER_THAN
+        return cls(
+            link=link,
+            source=story.sentences[0].outlet if alone and story.sentences else None,
+            copies=tuple((c, possessive(c.copy_of)) for c in story.outlets if c.copy_of),
+            copied={
+                original: frozenset(c.outlet for c in story.outlets if c.copy_of == original)
+                for original in {c.copy_of for c in story.outlets if c.copy_of}
+            },
+            folded=tuple(c for c in story.outlets if c.url != link or not link) if fold else None,
+            outlets=len(names),
+            dated=story.first_published if older else None,
+        )
+
+
+def possessive(name: str) -> str:
+    """"The Ledger's", "Briefly News'"."""
+    return name + ("'" if name.endswith("s") else "'s")
 
 
 def make_subject(template: str, digest: Digest) -> str:
@@ -376,6 +496,8 @@ def _clean_story(story: Story) -> Story:
         story,
         headline=one_line(story.headline),
         url=_safe_url(story.url),
+        headline_url=_safe_url(story.headline_url),
+        headline_outlet=_optional(story.headline_outlet),
         sentences=tuple(map(_clean_sentence, story.sentences)),
         outlets=tuple(map(_clean_credit, story.outlets)),
         first_reported=_clean_credit(story.first_reported) if story.first_reported else None,

@@ -9,17 +9,22 @@ field), each at 375 px (a phone) and 800 px (a desktop), in light and dark color
   and sits on a light background in the light scheme and a dark one in the dark scheme;
 - nothing from a feed runs (no script, no dialog) and the page requests nothing (no fonts, pixels, images).
 
-Full-page screenshots go to out/screenshots/<digest>-<width>-<scheme>.png for a person to look at.
+The archive's pages get the same checks: an issue's page (the seeds issue between two others, with links to
+both and story anchors) and the index of three issues, newest first.
+
+Full-page screenshots go to out/screenshots/<page>-<width>-<scheme>.png (or $DIGEST_SCREENSHOTS) for a person
+to look at.
 Skipped when /usr/bin/chromium is missing (`.ci/run` installs Debian's `chromium` in CI); Playwright never
 downloads a browser of its own here.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,8 +32,8 @@ import pytest
 from conftest import ROOT
 from playwright.sync_api import Browser, Dialog, FloatRect, Route, sync_playwright
 
-from digest import config, pipeline
-from digest.models import Credit, Digest, Sentence, Story
+from digest import config, pipeline, publish, render
+from digest.models import Credit, Digest, Issue, Sentence, Story
 
 CHROMIUM = Path("/usr/bin/chromium")
 # What this machine's Chromium needs (see the machine notes); Playwright adds a fresh --user-data-dir itself.
@@ -42,7 +47,7 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = ROOT / "out" / "screenshots"
+SCREENSHOTS = Path(os.environ.get("DIGEST_SCREENSHOTS") or ROOT / "out" / "screenshots")
 SCREENSHOT_MAX_HEIGHT = 6000  # px: the top of a long page shows the layout; the whole would be megabytes
 NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 WIDTHS = (375, 800)
@@ -102,6 +107,8 @@ MEASURE_JS = """
     scrollWidth: document.scrollingElement.scrollWidth,
     headlines,
     more: document.querySelectorAll("ul.more li").length,
+    neighbours: [...document.querySelectorAll("a[rel=prev], a[rel=next]")].map((a) => a.getAttribute("rel")),
+    anchors: [...document.querySelectorAll("h2[id]")].map((h) => h.id),
     texts,
     overflowing,
     scripts: document.scripts.length,
@@ -115,7 +122,9 @@ MEASURE_JS = """
 class Page:
     name: str
     html: str
-    stories: int
+    stories: int  # headlines (h2) expected: stories, or issues on the index
+    clipped: bool = False  # past Gmail's clip: the last stories are headline links under "More in this issue"
+    neighbours: tuple[str, ...] = ()  # rel="prev"/"next" links expected
 
 
 def seeds_digest() -> Digest:
@@ -165,14 +174,42 @@ def hostile_digest() -> Digest:
     )
 
 
+def archive(folder: Path, digest: Digest, title: str) -> tuple[str, str]:
+    """The seeds issue's archive page between the issues of the day before and after, and the index of all
+    three, as publish writes them with render's pages."""
+    settings = config.load(ROOT / "config.toml")
+    issues = [
+        Issue(
+            id=f"ai-{(digest.created + timedelta(days=day)).date().isoformat()}",
+            digest="ai",
+            title=title,
+            created=digest.created + timedelta(days=day),
+            subject=f"{title}: day {day}",
+            html="",
+            text="",
+            stories=digest.stories if day == 0 else digest.stories[day + 1 :: 3],
+        )
+        for day in (-1, 0, 1)
+    ]
+    site = publish.Site(folder, "https://digest.example.org/", "ai", title, digest.topic)
+    publish.publish(site, issues, keep=5, pages=render.WebPages(ROOT / "templates", title, settings.digest.topic))
+    page = (folder / publish.archive_path(issues[1])).read_text(encoding="utf-8")
+    return page, (folder / "archive" / "ai" / "index.html").read_text(encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
-def pages() -> dict[str, Page]:
+def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Page]:
     settings = config.load(ROOT / "config.toml")
     seeds = seeds_digest()
     hostile = hostile_digest()
+    issue_page, index = archive(tmp_path_factory.mktemp("archive"), seeds, settings.digest.title)
+    hostile_page, _ = archive(tmp_path_factory.mktemp("hostile"), hostile, hostile.title)
     return {
         "seeds": Page("seeds", pipeline.render_digest(settings, seeds).html, len(seeds.stories)),
-        "hostile20": Page("hostile20", pipeline.render_digest(settings, hostile).html, len(hostile.stories)),
+        "hostile20": Page("hostile20", pipeline.render_digest(settings, hostile).html, len(hostile.stories), True),
+        "archive": Page("archive", issue_page, len(seeds.stories), neighbours=("prev", "next")),
+        "archive-hostile20": Page("archive-hostile20", hostile_page, len(hostile.stories), neighbours=("prev", "next")),
+        "index": Page("index", index, 3),
     }
 
 
@@ -231,7 +268,7 @@ def contrast_of(text: dict[str, Any]) -> tuple[float, float]:
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("name", ["seeds", "hostile20"])
+@pytest.mark.parametrize("name", ["seeds", "hostile20", "archive", "archive-hostile20", "index"])
 def test_digest_in_chromium(browser: Browser, pages: dict[str, Page], name: str, width: int, scheme: Scheme) -> None:
     page = pages[name]
     context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
@@ -269,8 +306,11 @@ def test_digest_in_chromium(browser: Browser, pages: dict[str, Page], name: str,
     assert not facts["overflowing"], f"elements past the viewport: {facts['overflowing'][:5]}"
     # Every headline is there, rendered, inside the viewport and readable.
     headlines, more = facts["headlines"], facts["more"]
-    assert (more > 0) == (name == "hostile20")
+    assert (more > 0) == page.clipped
     assert len(headlines) - (1 if more else 0) + more == page.stories
+    assert set(facts["neighbours"]) == set(page.neighbours)  # at the top and at the bottom
+    if name.startswith("archive"):  # every story has the anchor the feeds link to
+        assert facts["anchors"] == [publish.anchor(n) for n in range(1, page.stories + 1)]
     for headline in headlines:
         assert headline["visible"] and headline["width"] > 0 and headline["height"] > 0, headline["text"]
         assert headline["left"] >= 0 and headline["right"] <= width, headline

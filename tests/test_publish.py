@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import feedparser
-from conftest import write_config
+import pytest
+from conftest import ROOT, write_config
 
-from digest import config, pipeline, publish
+from digest import config, pipeline, publish, render
 from digest.models import Credit, Issue, Sentence, Story
 
 NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
@@ -65,7 +70,7 @@ def test_story_granularity_escapes_titles(tmp_path: Path) -> None:
     raw = (tmp_path / "ai.rss").read_text()
     assert "<title>Studio sues &lt;b&gt;startup&lt;/b&gt; &amp; co</title>" in raw
     parsed = feedparser.parse(raw.encode())
-    assert parsed.entries[0].link == "https://ledger.example/a"
+    assert parsed.entries[0].link == "https://digest.example.org/archive/ai/2026-11-25.html#s1"  # its anchor
 
 
 def test_archive_pages_and_index_link_up(tmp_path: Path) -> None:
@@ -88,35 +93,123 @@ def test_dry_run_writes_archive_and_feed_but_records_nothing(tmp_path: Path) -> 
     assert again.reports[0].issue == "ai-2026-11-25", "a dry run recorded no issue"
 
 
-def test_feeds_follow_the_validator_rules(tmp_path: Path) -> None:
-    """What the W3C feed validator checks: required elements, a self link naming the document, RFC 822 and
-    RFC 3339 dates, unique ids, absolute links."""
-    import xml.etree.ElementTree as ET
-    from email.utils import parsedate_to_datetime
+ATOM = "{http://www.w3.org/2005/Atom}"
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+ABSOLUTE = re.compile(r"(?:https?://[^/\s]+/|mailto:)\S*")
+# What the validator flags in HTML content: elements and attributes a reader strips, and where links point.
+UNSAFE = re.compile(r"<(?:script|style|iframe|object|embed|form)\b|\s(?:on\w+|style)=", re.I)
+LINKS = re.compile(r"""\s(?:href|src)=["']([^"']*)["']""", re.I)
 
-    publish.publish(_site(tmp_path), [_issue(0), _issue(1)], keep=5)
-    atom_ns = "{http://www.w3.org/2005/Atom}"
-    channel = ET.parse(tmp_path / "ai.rss").getroot().find("channel")
+
+def validator_problems(rss: bytes, atom: bytes, base: str) -> list[str]:
+    """What the W3C feed validator reports as an error or a warning, for the rules these feeds can break:
+    required elements, a self link naming the document, RFC 822 and RFC 3339 dates, unique ids and dates,
+    absolute links everywhere (in HTML content too: no in-page "#s1"), no unsafe markup."""
+    problems: list[str] = []
+
+    def content(where: str, markup: str) -> None:
+        problems.extend(f"{where}: relative link {url!r}" for url in LINKS.findall(markup) if not ABSOLUTE.match(url))
+        problems.extend(f"{where}: unsafe markup {m!r}" for m in UNSAFE.findall(markup))
+
+    def absolute(where: str, url: str | None) -> None:
+        if not url or not ABSOLUTE.match(url):
+            problems.append(f"{where}: not an absolute link {url!r}")
+
+    channel = ET.fromstring(rss).find("channel")
     assert channel is not None
     for tag in ("title", "link", "description", "lastBuildDate"):
-        assert (channel.findtext(tag) or "").strip(), tag
-    self_link = channel.find(f"{atom_ns}link")
-    assert self_link is not None and self_link.get("rel") == "self"
-    assert self_link.get("href") == "https://digest.example.org/ai.rss"
+        if not (channel.findtext(tag) or "").strip():
+            problems.append(f"rss: missing {tag}")
+    absolute("rss link", channel.findtext("link"))
+    self_link = channel.find(f"{ATOM}link")
+    if self_link is None or self_link.get("rel") != "self" or self_link.get("href") != f"{base}ai.rss":
+        problems.append(f"rss: self link {None if self_link is None else self_link.attrib}")
     items = channel.findall("item")
-    assert len({i.findtext("guid") for i in items}) == len(items) == 2
+    if len({i.findtext("guid") for i in items}) != len(items):
+        problems.append("rss: duplicate guid")
     for item in items:
-        assert item.findtext("title") and item.findtext("description")
-        assert (item.findtext("link") or "").startswith("https://")
-        assert parsedate_to_datetime(item.findtext("pubDate") or "").tzinfo is not None
-    feed = ET.parse(tmp_path / "ai.atom").getroot()
+        if not (item.findtext("title") and item.findtext("description")):
+            problems.append("rss item: missing title or description")
+        absolute("rss item link", item.findtext("link"))
+        if parsedate_to_datetime(item.findtext("pubDate") or "").tzinfo is None:
+            problems.append("rss item: pubDate without a zone")
+        content("rss content:encoded", item.findtext(CONTENT) or "")
+    feed = ET.fromstring(atom)
     for tag in ("id", "title", "updated", "author"):
-        assert feed.find(f"{atom_ns}{tag}") is not None, tag
-    links = {link.get("rel"): link.get("href") for link in feed.findall(f"{atom_ns}link")}
-    assert links["self"] == "https://digest.example.org/ai.atom"
-    for entry in feed.findall(f"{atom_ns}entry"):
+        if feed.find(f"{ATOM}{tag}") is None:
+            problems.append(f"atom: missing {tag}")
+    links = {link.get("rel"): link.get("href") for link in feed.findall(f"{ATOM}link")}
+    if links.get("self") != f"{base}ai.atom":
+        problems.append(f"atom: self link {links.get('self')!r}")
+    absolute("atom alternate", links.get("alternate"))
+    entries = feed.findall(f"{ATOM}entry")
+    for tag in ("id", "updated"):
+        if len({e.findtext(f"{ATOM}{tag}") for e in entries}) != len(entries):
+            problems.append(f"atom: two entries with the same {tag}")
+    for entry in entries:
         for tag in ("id", "title", "updated"):
-            assert entry.findtext(f"{atom_ns}{tag}"), tag
-        content = entry.find(f"{atom_ns}content")
-        assert content is not None and content.get("type") == "html"
-        datetime.fromisoformat(entry.findtext(f"{atom_ns}updated") or "")
+            if not entry.findtext(f"{ATOM}{tag}"):
+                problems.append(f"atom entry: missing {tag}")
+        datetime.fromisoformat(entry.findtext(f"{ATOM}updated") or "")
+        link = entry.find(f"{ATOM}link")
+        absolute("atom entry link", None if link is None else link.get("href"))
+        body = entry.find(f"{ATOM}content")
+        if body is not None:
+            if body.get("type", "text") not in ("text", "html"):
+                problems.append(f"atom content: type {body.get('type')!r}")
+            content("atom content", body.text or "")
+    return problems
+
+
+@pytest.mark.parametrize("granularity", ["issue", "story"])
+def test_feeds_follow_the_validator_rules(tmp_path: Path, granularity: str) -> None:
+    issues = [_issue(0), _issue(1)]
+    issues[1] = replace(issues[1], html=issues[1].html.replace("<h1>x</h1>", '<a href="#s1">Top</a><h2 id="s1">x</h2>'))
+    publish.publish(_site(tmp_path), issues, keep=5, granularity=granularity)
+    rss, atom = (tmp_path / "ai.rss").read_bytes(), (tmp_path / "ai.atom").read_bytes()
+    assert validator_problems(rss, atom, "https://digest.example.org/") == []
+    if granularity == "issue":
+        assert b"https://digest.example.org/archive/ai/2026-11-26.html#s1" in rss, "in-page anchors made absolute"
+
+
+def _shipped_config(folder: Path, output: str = "") -> config.Config:
+    """config.toml as shipped, in `folder` (its seeds linked there), with `output` lines appended to [output]."""
+    (folder / "seeds").symlink_to(ROOT / "seeds")
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    if output:
+        text = text.replace("[output]\n", f"[output]\n{output}\n", 1).replace(
+            '\nbase_url = "http', "\n# base_url = ", 1
+        )
+    (folder / "config.toml").write_text(text, encoding="utf-8")
+    return config.load(folder / "config.toml")
+
+
+@pytest.mark.parametrize("base_url", [None, ""])
+def test_the_shipped_config_publishes_valid_feeds(tmp_path: Path, base_url: str | None) -> None:
+    """As shipped (and with base_url emptied): absolute self links and content links, 0 errors, 0 warnings."""
+    settings = _shipped_config(tmp_path, "" if base_url is None else f'base_url = "{base_url}"')
+    assert settings.output.base_url == ("http://localhost:8080/" if base_url is None else "")
+    assert pipeline.run(settings, now=NOW, dry_run=True).ok
+    name = settings.digest.name
+    rss, atom = (tmp_path / "out" / f"{name}.rss").read_bytes(), (tmp_path / "out" / f"{name}.atom").read_bytes()
+    rss, atom = rss.replace(f"{name}.".encode(), b"ai."), atom.replace(f"{name}.".encode(), b"ai.")
+    assert b"#s1" in rss and b'href="#' not in rss and b"href=&quot;#" not in rss
+    assert validator_problems(rss, atom, publish.DEFAULT_BASE_URL) == []
+
+
+def test_issue_pages_link_their_neighbours_and_the_index_lists_newest_first(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    pages = render.WebPages(ROOT / "templates", site.title, site.topic)
+    issues = [_issue(0), _issue(2, "Third <i>day</i>"), _issue(1)]
+    publish.publish(site, issues, keep=5, pages=pages)
+    folder = tmp_path / "archive" / "ai"
+    middle = (folder / "2026-11-26.html").read_text()
+    assert 'href="2026-11-25.html" rel="prev"' in middle and 'href="2026-11-27.html" rel="next"' in middle
+    assert 'rel="prev"' not in (folder / "2026-11-25.html").read_text()
+    assert 'rel="next"' not in (folder / "2026-11-27.html").read_text()
+    assert 'id="s1"' in middle and 'href="../../ai.rss"' in middle
+    index = (folder / "index.html").read_text()
+    order = [index.index(f'href="2026-11-2{day}.html"') for day in (7, 6, 5)]
+    assert order == sorted(order), "newest first"
+    assert 'href="2026-11-27.html#s1">Third &lt;i&gt;day&lt;/i&gt;</a>' in index and "1 story" in index
+    assert "AI &lt;Digest&gt;" in index and "prefers-color-scheme:dark" in index

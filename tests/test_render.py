@@ -13,7 +13,7 @@ import pytest
 
 from digest.errors import RenderError
 from digest.models import Credit, Digest, Rendered, Sentence, Story
-from digest.render import GMAIL_CLIP_BYTES, PALETTE, TEXT_WIDTH, render, wrap
+from digest.render import GMAIL_CLIP_BYTES, PALETTE, TEXT_WIDTH, archive_page, render, wrap
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 CREATED = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
@@ -345,7 +345,8 @@ def test_long_links_fit_under_gmail_clip_with_credits_unlinked() -> None:
         assert story.headline in html and all(s.text in html for s in story.sentences)
         for credit in story.outlets:  # each article linked from the coverage list, no longer from every sentence
             assert credit.url in links
-    per_story = [1 + 1 + len(s.outlets) + 1 for s in digest.stories]  # contents, headline, coverage, first
+    # contents, headline, coverage, first report, and the line naming each copy
+    per_story = [1 + 1 + len(s.outlets) + 1 + sum(1 for c in s.outlets if c.copy_of) for s in digest.stories]
     assert len(links) <= sum(per_story) + 1  # and the unsubscribe link
     assert set(references(rendered.text).values()) >= {c.url for s in digest.stories for c in s.outlets}
 
@@ -454,9 +455,9 @@ def test_story_with_only_the_required_fields() -> None:
     )
     rendered = do_render(Digest(title="T", topic="q", created=CREATED, stories=(bare, lonely)))
     seen, _ = visible_text(rendered.html)
-    assert "Bare story" in seen and "One line. — Solo" in seen and "First reported by Solo" in seen
+    assert "Bare story" in seen and "From Solo" in seen and "One line." in seen
     assert "Why grouped" not in seen and "Update" not in seen
-    assert "One line. — Solo\n" in rendered.text and "Links:" not in rendered.text
+    assert "From Solo\n\n   One line.\n" in rendered.text and "Links:" not in rendered.text
     assert "1 story from" not in seen and "2 stories from 1 outlet" in seen
 
 
@@ -487,7 +488,8 @@ def test_missing_templates_folder(tmp_path: Path) -> None:
 
 
 def test_missing_template_file(tmp_path: Path) -> None:
-    (tmp_path / "digest.mjml.j2").write_text((TEMPLATES / "digest.mjml.j2").read_text())
+    for name in ("digest.mjml.j2", "_head.mjml.j2"):
+        (tmp_path / name).write_text((TEMPLATES / name).read_text())
     with pytest.raises(RenderError, match=r"digest\.txt\.j2 not found"):
         render(make_digest(1), templates=tmp_path)
 
@@ -529,3 +531,93 @@ def test_bad_config_links(key: str, value: str) -> None:
     with pytest.raises(RenderError) as info:
         do_render(make_digest(1), **{key: value})
     assert ("email.unsubscribe" if key == "unsubscribe" else "output.base_url") in info.value.hint
+
+
+# --- credits at a glance ------------------------------------------------------------------------
+
+
+def one_outlet_story(copy: bool = False) -> Story:
+    """Three sentences of one article; with `copy`, another outlet republished it."""
+    own = Credit("Northgate Courier", "https://northgate.example/museum", "Museum opens a show of AI art")
+    copier = Credit("NewsFlux Hub", "https://newsflux.example/museum", "Museum show", copy_of="Northgate Courier")
+    lines = tuple(Sentence(sentence_text(9, k), own.outlet, own.url, (copier,) if copy else ()) for k in range(3))
+    return Story(
+        id="one",
+        headline=own.title or "",
+        url=own.url,
+        sentences=lines,
+        outlets=(own, copier) if copy else (own,),
+        first_reported=own,
+        first_published=FIRST,
+        articles=2 if copy else 1,
+        headline_url=own.url,
+        headline_outlet=own.outlet,
+    )
+
+
+def test_a_one_outlet_story_names_its_outlet_once() -> None:
+    rendered = do_render(replace(make_digest(1), stories=(one_outlet_story(),)))
+    seen, _ = visible_text(rendered.html)
+    for part in (seen, rendered.text):
+        assert part.count("Northgate Courier") == 1, part
+        assert "From Northgate Courier" in part
+        assert "Coverage:" not in part and "First reported by" not in part
+
+
+def test_a_copy_is_said_in_one_line_where_the_reader_reads() -> None:
+    rendered = do_render(replace(make_digest(1), stories=(one_outlet_story(copy=True),)))
+    seen, _ = visible_text(rendered.html)
+    assert "NewsFlux Hub republished Northgate Courier's report." in seen
+    assert '<a href="https://newsflux.example/museum">NewsFlux Hub</a> republished' in rendered.html
+    flat = " ".join(body(rendered.text).split())
+    assert "NewsFlux Hub [2] republished Northgate Courier's report." in flat
+    assert "also reported by" not in seen and "also:" not in flat  # the copy line says it once
+    story = make_story(0)  # four outlets, the last a copy of the first
+    flat = " ".join(do_render(replace(make_digest(1), stories=(story,))).text.split())
+    assert f"{outlet_name(0, 3)} [{4}] republished The Daily 0's report." in flat
+
+
+def test_a_long_coverage_list_folds_to_outlet_names_and_the_archive_keeps_it() -> None:
+    story = make_story(0, outlets=6)
+    digest = replace(make_digest(1), stories=(story,))
+    rendered = do_render(digest)
+    seen, _ = visible_text(rendered.html)
+    others = [c for c in story.outlets if c.url != story.url]
+    assert (
+        "Coverage: 6 outlets" in seen
+        and "More: " + ", ".join(c.outlet + (" (copy)" if c.copy_of else "") for c in others) in seen
+    )
+    assert all(f'href="{c.url}"' in rendered.html for c in story.outlets)
+    assert not any(c.title and c.title in seen for c in others), "folded: names, not titles"
+    page = archive_page(digest, templates=TEMPLATES, subject="s", nav={"index": "index.html", "rss": "r", "atom": "a"})
+    page_seen, _ = visible_text(page)
+    assert "More: " not in page_seen and all(c.title and c.title in page_seen for c in story.outlets)
+    flat = " ".join(rendered.text.split())
+    assert all(c.title and c.title in flat for c in story.outlets), "the text part lists every article"
+
+
+def test_an_older_story_shows_its_date_beside_the_headline() -> None:
+    old = replace(make_story(0), first_published=datetime(2025, 3, 14, 9, tzinfo=UTC))
+    rendered = do_render(replace(make_digest(2), stories=(old, make_story(1))))
+    assert re.search(r"</a> <span class=\"m dt\">· 14 Mar 2025</span></h2>", rendered.html)
+    assert rendered.html.count('class="m dt"') == 1, "a story of the last days shows no date"
+    assert f"1. {old.headline} (14 Mar 2025) [1]" in rendered.text
+
+
+def test_the_headline_links_to_the_article_it_is_the_title_of() -> None:
+    story = make_story(0)
+    titled = replace(story, headline=story.outlets[2].title or "", headline_url=story.outlets[2].url)
+    rendered = do_render(replace(make_digest(1), stories=(titled,)))
+    assert f'<a href="{titled.headline_url}">{titled.headline}</a></h2>' in rendered.html
+    number = {url: n for n, url in references(rendered.text).items()}
+    assert f"{titled.headline} [{number[titled.headline_url or '']}]" in " ".join(rendered.text.split())
+
+
+def test_archive_page_links_previous_next_index_and_feeds() -> None:
+    nav = {"index": "index.html", "previous": "2026-11-24.html", "next": "2026-11-26.html", "rss": "../../a.rss"}
+    page = archive_page(make_digest(6), templates=TEMPLATES, subject="s", nav=nav | {"atom": "../../a.atom"})
+    for href in ("index.html", "2026-11-24.html", "2026-11-26.html", "../../a.rss", "../../a.atom"):
+        assert f'href="{href}"' in page
+    assert 'rel="prev"' in page and 'rel="next"' in page
+    assert all(f'id="s{n}"' in page for n in range(1, 7)), "story anchors feeds link to"
+    assert "You get this because" not in page and "More in this issue" not in page
