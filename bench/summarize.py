@@ -249,17 +249,19 @@ def timing(data: Sequence[tuple[Cluster, str]], words: int, repeats: int = 5) ->
     available = pieces(data)
     rng = random.Random(TIMING_SEED)
     groups = {size: [Cluster(f"t{size}", tuple(rng.sample(available, size))) for _ in range(repeats)] for size in SIZES}
-    print(f"\nseconds per cluster, median (max) of {repeats} clusters of pieces of <= {PIECE_WORDS} words")
-    print("articles  " + "".join(f"{method:<18}" for method in TIMED))
+    print(f"\nseconds per cluster, median (max) of {repeats} clusters of pieces of <= {PIECE_WORDS} words;")
+    print("wall clock / CPU time of this process (on a shared machine other work inflates the first, not the second)")
+    print("articles  " + "".join(f"{method:<24}" for method in TIMED))
     for size, drawn in groups.items():
         cells = []
         for method in TIMED:
-            runs = []
+            wall, cpu = [], []
             for group in drawn:
-                started = time.perf_counter()
+                started, used = time.perf_counter(), time.process_time()
                 summarize(group, words=words, method=method)
-                runs.append(time.perf_counter() - started)
-            cells.append(f"{statistics.median(runs):.3f} ({max(runs):.3f})".ljust(18))
+                wall.append(time.perf_counter() - started)
+                cpu.append(time.process_time() - used)
+            cells.append(f"{statistics.median(wall):.3f} / {statistics.median(cpu):.3f} ({max(cpu):.3f})".ljust(24))
         print(f"{size:>8}  " + "".join(cells))
 
 

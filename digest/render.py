@@ -224,7 +224,7 @@ class StoryView:
 
 
 def possessive(name: str) -> str:
-    """"The Ledger's", "Briefly News'"."""
+    """An outlet's name as a possessive: "The Ledger's", "Briefly News'"."""
     return name + ("'" if name.endswith("s") else "'s")
 
 

@@ -9,6 +9,7 @@ changes them too: rewrite them, then read the diff before committing it.
 from __future__ import annotations
 
 import difflib
+import html
 import os
 import re
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from conftest import DATA, ROOT
 from digest import config, pipeline
 from digest.models import Rendered
 from digest.render import GMAIL_CLIP_BYTES, long_date
+from digest.summarize import clean_headline
 
 GOLDEN = DATA / "golden"
 UPDATE = os.environ.get("DIGEST_UPDATE_GOLDEN") == "1"
@@ -128,3 +130,23 @@ def test_seeds_html_size(seeds: Rendered, record_property: Callable[[str, object
 def test_golden_readme_says_how_to_rewrite() -> None:
     readme = (GOLDEN / "README.md").read_text(encoding="utf-8")
     assert "DIGEST_UPDATE_GOLDEN=1" in readme and Path(__file__).name in readme
+
+
+def test_each_headline_links_to_the_article_whose_title_it_is() -> None:
+    """In both parts of the seeds preview: the headline's link is the article it is the title of (an original)."""
+    settings = config.load(ROOT / "config.toml")
+    articles = pipeline.gather(settings.sources).articles
+    rendered = pipeline.render_digest(settings, pipeline.build_digest(settings, articles, NOW))
+    titles = {a.url: clean_headline(a.title or "", a.outlet) for a in articles}
+    linked = re.findall(
+        r'<h2 id="s\d+">(?:<span class="up">Update</span> )?<a href="([^"]+)">([^<]+)</a>', rendered.html
+    )
+    assert len(linked) == rendered.html.count("<h2 ") and linked
+    for url, headline in linked:
+        assert titles[html.unescape(url)] == html.unescape(headline)
+    references = dict(re.findall(r"^\[(\d+)\] (\S+)$", rendered.text, re.M))
+    for block in rendered.text.split("-" * 72)[1:-1]:
+        first = " ".join(block.strip().split("\n\n")[0].split())
+        match = re.fullmatch(r"\d+\. (?:Update: )?(.+?)(?: \(\d+ \w+ \d{4}\))? \[(\d+)\](?: From .+)?", first)
+        assert match, first
+        assert titles[references[match.group(2)]] == match.group(1)

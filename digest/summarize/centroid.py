@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from digest import text as textlib
 from digest.models import Article
@@ -35,7 +36,7 @@ MIN_FACTS = 3  # fewer names and numbers than this say too little to judge a res
 class Space:
     """The pool as unit TF-IDF rows and their pairwise cosines; unit vectors of the centroid and the titles."""
 
-    vectors: np.ndarray
+    vectors: np.ndarray | sparse.csr_matrix
     similarity: np.ndarray
     centroid: np.ndarray
     titles: np.ndarray
@@ -54,13 +55,27 @@ def space(pool: Sequence[Candidate], originals: Sequence[Article]) -> Space:
         empty = np.zeros((len(pool), 0))
         return Space(empty, empty @ empty.T, np.zeros(0), np.zeros(0), empty, vocabulary, np.zeros(0))
     weights = _term_weights(pool, vocabulary, len(originals))
-    rows = np.array([_weigh(c.terms, vocabulary, weights) for c in pool])
-    vectors = _unit(rows)
+    # A sentence uses a dozen of the pool's thousands of terms: sparse rows make the cosines ~50x cheaper.
+    rows = _sparse_rows(pool, vocabulary, weights)
+    norms = np.sqrt(np.asarray(rows.multiply(rows).sum(axis=1)).ravel())
+    vectors = sparse.diags(1 / np.where(norms > 0, norms, 1.0)) @ rows
     # Every sentence has one vote: what the coverage says most, however the articles split it.
-    centroid = _unit(vectors.sum(axis=0, keepdims=True))[0]
+    centroid = _unit(np.asarray(vectors.sum(axis=0)))[0]
     titles = " ".join(clean_headline(a.title or "", a.outlet) for a in originals)
     title_vector = _text_vector(titles, vocabulary, weights)
-    return Space(vectors, vectors @ vectors.T, centroid, title_vector, (rows > 0) * weights, vocabulary, weights)
+    used = (rows > 0).toarray() * weights
+    return Space(vectors, (vectors @ vectors.T).toarray(), centroid, title_vector, used, vocabulary, weights)
+
+
+def _sparse_rows(pool: Sequence[Candidate], vocabulary: dict[str, int], weights: np.ndarray) -> sparse.csr_matrix:
+    """Each sentence's terms weighted as `_weigh` does, as one sparse matrix."""
+    rows, cols, values = [], [], []
+    for row, candidate in enumerate(pool):
+        for term, count in Counter(candidate.terms).items():
+            rows.append(row)
+            cols.append(vocabulary[term])
+            values.append((1 + math.log(count)) * weights[vocabulary[term]])
+    return sparse.csr_matrix((values, (rows, cols)), shape=(len(pool), len(vocabulary)))
 
 
 def _term_weights(pool: Sequence[Candidate], vocabulary: dict[str, int], articles: int) -> np.ndarray:
@@ -109,8 +124,8 @@ def select(
 def _salience(pool: Sequence[Candidate], space: Space, articles: int, tuning: Tuning) -> np.ndarray:
     """Closeness to the centroid and to the headlines, phrases other outlets share, and lead position."""
     return np.asarray(
-        space.vectors @ space.centroid
-        + tuning.title_weight * (space.vectors @ space.titles)
+        np.asarray(space.vectors @ space.centroid)
+        + tuning.title_weight * np.asarray(space.vectors @ space.titles)
         + tuning.phrase_weight * _shared_phrases(pool, articles)
         + tuning.lead_weight * _lead(pool)
     )
