@@ -207,8 +207,16 @@ def cross_validate(data: Sequence[tuple[Cluster, str]], k: int, words: int) -> t
     row(f"in-sample: {label(overall)}", mean(table[overall]))
     for method in ("concepts", "centroid"):
         own = {c: v for c, v in table.items() if c[0] == method}
-        row(f"in-sample best {method}: {label(best(own, range(len(data))))}", mean(own[best(own, range(len(data)))]))
+        row(f"{method} only, mean of the {k} folds", fold_means(own, folds(len(data), k)))
+        row(f"{method} only, in-sample: {label(best(own, range(len(data))))}", mean(own[best(own, range(len(data)))]))
     return overall, fold_mean
+
+
+def fold_means(table: dict[Candidate, list[Scores]], parts: Sequence[Sequence[int]]) -> Scores:
+    """The mean over folds of the held-out score of the candidate chosen on the other folds."""
+    count = len(next(iter(table.values())))
+    scores = [mean([table[best(table, [i for i in range(count) if i not in test])][i] for i in test]) for test in parts]
+    return {key: statistics.fmean(s[key] for s in scores) for key in ("r1", "r2", "rl")}
 
 
 def furniture(data: Sequence[tuple[Cluster, str]], words: int) -> None:
