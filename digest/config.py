@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 
 from digest.errors import ConfigError
-from digest.models import FetchLimits, Source, SourceKind
+from digest.models import WEBHOOK_FORMATS, FetchLimits, Source, SourceKind, Webhook
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _METHODS = ("centroid", "lexrank", "textrank", "luhn", "lsa")
@@ -37,6 +37,7 @@ class DigestSettings:
     to: tuple[str, ...]
     quiet_day: bool
     catch_up_hours: float
+    webhooks: tuple[Webhook, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,15 @@ class EmailSettings:
     oauth2_file: Path | None
     timeout: float
     unsubscribe: str
+    retries: int = 2
+    backoff: float = 2.0
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    timeout: float = 10.0
+    retries: int = 2
+    backoff: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,7 @@ class Config:
     output: OutputSettings
     state: Path
     fetch: FetchLimits
+    webhook: WebhookSettings = WebhookSettings()
 
     @property
     def digest(self) -> DigestSettings:
@@ -177,6 +188,21 @@ def _address(value: Any) -> str | None:
     return _addresses([value]) if value else None
 
 
+def _webhooks(value: Any) -> str | None:
+    """Each a URL, or a table {url = "...", format = "json"}; http is allowed for receivers on the same network."""
+    for item in value:
+        url = item.get("url") if isinstance(item, dict) else item
+        if not isinstance(url, str) or not re.match(r"https?://[^/\s]+", url):
+            return f'has {item!r}: give http(s) URLs, or tables like {{ url = "https://...", format = "json" }}'
+        if isinstance(item, dict):
+            unknown = set(item) - {"url", "format"}
+            if unknown:
+                return f"has a webhook with unknown keys {sorted(unknown)}: use url and format"
+            if item.get("format", "slack") not in WEBHOOK_FORMATS:
+                return "has a webhook format that is not one of " + ", ".join(f'"{f}"' for f in WEBHOOK_FORMATS)
+    return None
+
+
 def _port(value: Any) -> str | None:
     return None if 0 < value < 65536 else "must be a port number between 1 and 65535"
 
@@ -203,6 +229,8 @@ _DIGEST_KEYS: dict[str, _Key] = {
     "to": _Key(list, [], _addresses),
     "quiet_day": _Key(bool, False),
     "catch_up_hours": _Key((int, float), 12, _not_negative),
+    "webhooks": _Key(list, [], _webhooks),
+    "webhook_format": _Key(str, "slack", _one_of(*WEBHOOK_FORMATS)),
 }
 
 _SCHEMA: dict[str, dict[str, _Key]] = {
@@ -228,7 +256,14 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "ca_file": _Key(str, ""),
         "oauth2_file": _Key(str, ""),
         "timeout": _Key((int, float), 30, _positive),
+        "retries": _Key(int, 2, _not_negative),
+        "backoff": _Key((int, float), 2, _not_negative),
         "unsubscribe": _Key(str, ""),
+    },
+    "webhook": {
+        "timeout": _Key((int, float), 10, _positive),
+        "retries": _Key(int, 2, _not_negative),
+        "backoff": _Key((int, float), 2, _not_negative),
     },
     "output": {
         "dir": _Key(str, "out", _not_blank),
@@ -371,7 +406,10 @@ def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
         oauth2_file=_existing(reader, base, e["oauth2_file"], "email.oauth2_file", "email"),
         timeout=float(e["timeout"]),
         unsubscribe=e["unsubscribe"],
+        retries=e["retries"],
+        backoff=float(e["backoff"]),
     )
+    w = tables["webhook"]
     return Config(
         path=path,
         digests=_digests(reader, path, doc, email.to),
@@ -386,6 +424,7 @@ def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
         ),
         state=base / tables["state"]["path"],
         fetch=FetchLimits(**{k: type(getattr(FetchLimits, k))(v) for k, v in tables["fetch"].items()}),
+        webhook=WebhookSettings(timeout=float(w["timeout"]), retries=w["retries"], backoff=float(w["backoff"])),
     )
 
 
@@ -438,7 +477,14 @@ def _digest(values: dict[str, Any], recipients: tuple[str, ...]) -> DigestSettin
         to=tuple(values["to"]) or recipients,
         quiet_day=values["quiet_day"],
         catch_up_hours=float(values["catch_up_hours"]),
+        webhooks=tuple(_webhook(item, values["webhook_format"]) for item in values["webhooks"]),
     )
+
+
+def _webhook(item: str | dict[str, str], default_format: str) -> Webhook:
+    if isinstance(item, str):
+        return Webhook(item, default_format)
+    return Webhook(item["url"], item.get("format", default_format))
 
 
 def _slug(title: str) -> str:

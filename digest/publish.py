@@ -38,15 +38,17 @@ class Site:
         return urljoin(base if base.endswith("/") else base + "/", relative)
 
 
-def archive_path(issue: Issue) -> str:
+def archive_path(digest: str, issue: str) -> str:
     """archive/<digest>/<date>.html; a second issue on one day is <date>-2.html (the issue id's tail)."""
-    return f"archive/{issue.digest}/{issue.id.removeprefix(issue.digest + '-')}.html"
+    return f"archive/{digest}/{issue.removeprefix(digest + '-')}.html"
 
 
 def publish(site: Site, issues: Sequence[Issue], *, keep: int, granularity: str = "issue") -> list[Path]:
     """Write each issue's archive page, the archive index and both feeds; returns the files written."""
     newest = sorted(issues, key=lambda i: (i.created, i.id), reverse=True)
-    written = [_write(site.folder / archive_path(issue), archive_page(site, issue)) for issue in newest]
+    written = [
+        _write(site.folder / archive_path(issue.digest, issue.id), archive_page(site, issue)) for issue in newest
+    ]
     written.append(_write(site.folder / "archive" / site.digest / "index.html", index_page(site, newest)))
     rss, atom = feeds(site, newest[:keep], granularity)
     written.append(_write(site.folder / f"{site.digest}.rss", rss))
@@ -74,7 +76,7 @@ def archive_page(site: Site, issue: Issue) -> str:
 
 def index_page(site: Site, issues: Sequence[Issue]) -> str:
     rows = "\n".join(
-        f'<li><a href="{html.escape(Path(archive_path(i)).name)}">{html.escape(i.subject)}</a>'
+        f'<li><a href="{html.escape(Path(archive_path(i.digest, i.id)).name)}">{html.escape(i.subject)}</a>'
         f" <small>({_stories(i)})</small></li>"
         for i in issues
     )
@@ -123,7 +125,7 @@ def _generator(site: Site, issues: Sequence[Issue], granularity: str, self_url: 
 
 def _issue_entry(generator: FeedGenerator, site: Site, issue: Issue) -> None:
     entry = generator.add_entry(order="append")
-    link = site.url(archive_path(issue))
+    link = site.url(archive_path(issue.digest, issue.id))
     entry.id(f"tag:digest,{issue.created.date().isoformat()}:{issue.digest}/{issue.id}")
     entry.guid(entry.id(), permalink=False)
     entry.title(issue.subject)
@@ -139,7 +141,7 @@ def _story_entry(generator: FeedGenerator, site: Site, issue: Issue, story: Stor
     entry.id(f"tag:digest,{issue.created.date().isoformat()}:{issue.digest}/{issue.id}/{story.id}")
     entry.guid(entry.id(), permalink=False)
     entry.title(story.headline)
-    entry.link(href=story.url or site.url(archive_path(issue)))
+    entry.link(href=story.url or site.url(archive_path(issue.digest, issue.id)))
     entry.published(issue.created)
     entry.updated(issue.created)
     text = " ".join(f"{s.text} ({s.outlet})" for s in story.sentences)

@@ -92,6 +92,14 @@ class SumyTokenizer:
         return tuple(words(sentence))
 
 
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun agreeing: "1 story", "3 stories", "0 recipients"."""
+    if number == 1:
+        return f"1 {noun}"
+    many = plural or (noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s")
+    return f"{number} {many}"
+
+
 def one_line(value: str) -> str:
     """The text on one line: what may not be in a line becomes a space, and all whitespace single spaces."""
     return " ".join(_NOT_IN_A_LINE.sub(" ", value).split())
