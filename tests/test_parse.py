@@ -85,16 +85,22 @@ def test_canonical_url() -> None:
     assert canonical_url("javascript:alert(1)") == ""
 
 
+# An HTML "Document Moved" page, and two minimal Atom files whose entries have neither title, link nor text.
+UNUSABLE_EVAL_FEEDS = {"unrecognized.rss", "incomplete-fields.atom", "missing-fields.atom"}
+
+
 @pytest.mark.skipif(not EVAL_FEEDS.is_dir(), reason="../shared/eval/feeds is not beside the clone")
 @pytest.mark.parametrize("name", sorted(p.name for p in EVAL_FEEDS.iterdir()) if EVAL_FEEDS.is_dir() else [])
 def test_every_eval_feed_parses_or_fails_cleanly(name: str) -> None:
+    """The eval README names the test files that hold no usable entry; every other feed keeps every item."""
     path = EVAL_FEEDS / name
     data = path.read_bytes()
-    try:
-        articles, warnings = parse(Document(Source.at(str(path)), str(path), data))
-    except ParseError as error:
-        assert error.hint
+    if name in UNUSABLE_EVAL_FEEDS:
+        with pytest.raises(ParseError) as caught:
+            parse(Document(Source.at(str(path)), str(path), data))
+        assert caught.value.hint
         return
+    articles, warnings = parse(Document(Source.at(str(path)), str(path), data))
     items = len(re.findall(rb"<(item|entry)[\s>]", data))
     skipped = sum(int(m) for w in warnings for m in re.findall(r"skipped (\d+) entries", w))
     assert len(articles) + skipped == items
