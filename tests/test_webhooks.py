@@ -17,7 +17,7 @@ from conftest import write_config
 from http_server import LoopbackServer, Reply, Request
 from smtp_server import Handler, smtp_server
 
-from digest import config, pipeline, store
+from digest import config, health, pipeline, store
 from digest.channels.webhook import MAX_BLOCKS, slack_payload
 from digest.models import Credit, Issue, Sentence, Story
 
@@ -151,3 +151,21 @@ def test_slack_body_keeps_within_50_blocks_and_points_to_the_archive() -> None:
     section = body["blocks"][1]["text"]["text"]
     assert section.startswith("*<https://ledger.example/a|Studio &lt;sues&gt; startup &amp; co>*")
     assert "(copy of The Ledger)" in body["blocks"][2]["elements"][0]["text"]
+
+
+def test_a_sentence_that_would_overflow_a_section_is_left_out_whole() -> None:
+    long = Sentence("word " * 400, "The Ledger", "https://ledger.example/a")
+    story = Story("s", "Headline", "https://ledger.example/a", (long, long), (Credit("The Ledger", None),), articles=1)
+    issue = Issue("ai-1", "ai", "AI", NOW, "AI: 25 November", "<html></html>", "text", stories=(story,))
+    section = slack_payload(issue, None)["blocks"][1]["text"]["text"]
+    assert len(section) <= 3000 and section.count("|The Ledger>") == 1 and section.endswith("|The Ledger>")
+
+
+def test_check_tries_each_webhook_without_posting(tmp_path: Path) -> None:
+    with LoopbackServer({"/hook": Reply(405, b"invalid_payload")}) as hooks:
+        path = _config(tmp_path, 1, f'"{hooks.url("/hook")}", "http://127.0.0.1:1/dead"')
+        result = health.check(config.load(path), smtp=False)
+    alive, dead = result.channels
+    assert alive.problem is None and alive.detail == "reachable (HTTP 405 to HEAD)"
+    assert dead.problem is not None and dead.problem.startswith("cannot reach the webhook (ConnectError")
+    assert [r.method for r in hooks.requests] == ["HEAD"] and not result.ok

@@ -181,9 +181,16 @@ def _context_text(text: str) -> dict[str, Any]:
 
 
 def _story_text(story: Story) -> str:
-    headline = f"*{_link(story.url, story.headline)}*"
-    sentences = [f"{_escape(s.text)} — {_link(s.url, s.outlet)}" for s in story.sentences]
-    return "\n".join([headline, *sentences])
+    """The linked headline and as many whole credited sentences as a section holds (never half a link)."""
+    lines = [f"*{_link(story.url, _cut(story.headline, MAX_HEADER))}*"]
+    size = len(lines[0])
+    for sentence in story.sentences:
+        line = f"{_escape(sentence.text)} — {_link(sentence.url, sentence.outlet)}"
+        if size + 1 + len(line) > MAX_SECTION:
+            break
+        lines.append(line)
+        size += 1 + len(line)
+    return "\n".join(lines)
 
 
 def _link(url: str | None, label: str) -> str:
