@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from digest import __version__
-from digest.channels import Outcome
+from digest.channels import Outcome, retry_delays
 from digest.models import Issue, Story, Webhook, iso
 from digest.text import one_line
 
@@ -53,7 +53,7 @@ class WebhookChannel:
         self.formats = {hook.url: hook.format for hook in hooks}
         self.archive_url = archive_url
         self.timeout = timeout
-        self.delays = tuple(backoff * 2**attempt for attempt in range(retries))
+        self.delays = retry_delays(retries, backoff)
         self.transport = transport
         self.sleep = sleep
 
