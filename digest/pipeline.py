@@ -286,10 +286,15 @@ class _Run:
 
 def _run_digest(run: _Run, settings: DigestSettings) -> RunReport:
     started = time.monotonic()
-    unfinished = [] if run.dry_run else run.state.unfinished_issues(settings.name)
+    unfinished = [] if run.dry_run else run.state.unfinished_issues(settings.name, send.MAX_ATTEMPTS)
     channels = _channels(run, settings)
-    # An interrupted issue is finished first; a new one waits for the next run so nobody gets two at once.
-    report = send.resume(run.state, unfinished, channels) if unfinished else _new_issue(run, settings, channels)
+    held = send.holds_back(run.state, unfinished)
+    retried = send.resume(run.state, unfinished, channels) if unfinished else None
+    if held and retried:
+        report = retried  # an interrupted issue is finished first; a new one waits so nobody gets two at once
+    else:
+        report = _new_issue(run, settings, channels)
+        report = send.with_retries(report, retried) if retried else report
     if not run.dry_run:
         _publish(run.config, settings, run.state.sent_issues(settings.name))
     return replace(report, seconds=time.monotonic() - started)

@@ -8,6 +8,11 @@ again under the same key (Message-ID, Idempotency-Key), which lets the receiver 
 A channel that cannot be reached (ChannelDown, or any DeliveryError on opening it) costs one attempt with its
 retries, not one per recipient: every delivery still to make over it is marked failed with that one reason
 and waits for the next run. Channels are independent: a dead webhook never keeps email from going out.
+
+A failed delivery is tried again in later runs, in at most MAX_ATTEMPTS runs. An issue holds back the next one
+only while it was interrupted (deliveries pending or caught sending) or has reached nobody yet (the server was
+down): then the next run finishes it first, so nobody gets two issues at once. An issue that reached someone
+never holds back the next: a recipient whose server is down misses nothing that others get.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from digest.models import Delivery, Issue
 from digest.store import Store
 from digest.text import count
 
-_TO_DO = ("pending", "sending", "failed")
+MAX_ATTEMPTS = 5  # runs in which one delivery is tried before it is left as failed for good
+_INTERRUPTED = ("pending", "sending")
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,21 @@ def send_new(
     return _report(state, issue, *_deliver(state, issue, channels))
 
 
+def holds_back(state: Store, issues: Sequence[Issue]) -> bool:
+    """Whether these unfinished issues must be finished before a new one is built (see the module's docstring)."""
+    for issue in issues:
+        deliveries = state.deliveries(issue.id)
+        if any(d.status in _INTERRUPTED for d in deliveries) or not any(d.status == "sent" for d in deliveries):
+            return True
+    return False
+
+
+def with_retries(report: RunReport, retried: RunReport) -> RunReport:
+    """A new issue's report with what the same run retried of earlier issues."""
+    note = "; ".join(n for n in (report.note, f"retried {retried.note.removeprefix('resumed ')}") if n)
+    return replace(report, sent=report.sent + retried.sent, failed=report.failed + retried.failed, note=note)
+
+
 def resume(state: Store, issues: Sequence[Issue], channels: Mapping[str, Channel]) -> RunReport:
     """Finish the deliveries of interrupted issues; the report is the last issue's, with all their recipients."""
     sent: list[str] = []
@@ -145,7 +166,7 @@ def _deliver(
     """Make every delivery of the issue not yet made, channel by channel."""
     todo: dict[str, list[Delivery]] = {}
     for delivery in state.deliveries(issue.id):
-        if delivery.status in _TO_DO:
+        if delivery.status in _INTERRUPTED or (delivery.status == "failed" and delivery.attempts < MAX_ATTEMPTS):
             todo.setdefault(delivery.channel, []).append(delivery)
     sent: list[str] = []
     failed: list[tuple[str, str]] = []

@@ -274,12 +274,14 @@ class Store:
         ).fetchall()
         return [_issue(row) for row in rows]
 
-    def unfinished_issues(self, digest: str) -> list[Issue]:
-        """Issues with deliveries still to make (pending, interrupted while sending, or failed for now)."""
+    def unfinished_issues(self, digest: str, max_attempts: int) -> list[Issue]:
+        """Issues with deliveries still to make: pending, interrupted while sending, or failed for now in fewer
+        than `max_attempts` runs."""
         rows = self.db.execute(
             """SELECT * FROM issues i WHERE digest = ? AND EXISTS (SELECT 1 FROM deliveries d WHERE d.issue = i.id
-               AND d.status IN ('pending', 'sending', 'failed')) ORDER BY created, id""",
-            (digest,),
+               AND (d.status IN ('pending', 'sending') OR (d.status = 'failed' AND d.attempts < ?)))
+               ORDER BY created, id""",
+            (digest, max_attempts),
         ).fetchall()
         return [_issue(row) for row in rows]
 
@@ -303,13 +305,15 @@ class Store:
         return [_delivery(row) for row in rows]
 
     def mark_delivery(self, issue: str, recipient: str, status: str, when: datetime, error: str | None = None) -> None:
-        """Move one delivery on; `sending` is written before the transaction (SMTP, HTTP), the outcome after it."""
+        """Move one delivery on; `sending` is written before the transaction (SMTP, HTTP), the outcome after it.
+
+        Each `sending` counts an attempt, and so does a failure without one (its channel could not be opened)."""
         with self.transaction() as db:
             db.execute(
                 """UPDATE deliveries SET status = ?, error = ?, updated = ?,
-                   attempts = attempts + CASE WHEN ? = 'sending' THEN 1 ELSE 0 END
-                   WHERE issue = ? AND recipient = ?""",
-                (status, error, iso(when), status, issue, recipient),
+                   attempts = attempts + CASE WHEN ? = 'sending' OR (? = 'failed' AND status != 'sending')
+                   THEN 1 ELSE 0 END WHERE issue = ? AND recipient = ?""",
+                (status, error, iso(when), status, status, issue, recipient),
             )
 
 

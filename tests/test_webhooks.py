@@ -169,3 +169,23 @@ def test_check_tries_each_webhook_without_posting(tmp_path: Path) -> None:
     assert alive.problem is None and alive.detail == "reachable (HTTP 405 to HEAD)"
     assert dead.problem is not None and dead.problem.startswith("cannot reach the webhook (ConnectError")
     assert [r.method for r in hooks.requests] == ["HEAD"] and not result.ok
+
+
+def test_a_dead_webhook_does_not_hold_back_the_next_issue_and_is_tried_again(tmp_path: Path) -> None:
+    """The first issue reached the email recipients but not the webhook: the next run still sends its own issue
+    by email, and tries the webhook again for both, within MAX_ATTEMPTS runs."""
+    handler = Handler()
+    with smtp_server(handler) as port:
+        path = write_config(tmp_path, port=port, digest=f'{RECIPIENTS}\nquiet_day = true\nwebhooks = ["{DEAD}"]')
+        first = pipeline.run(config.load(path), now=NOW, sleep=no_sleep)
+        second = pipeline.run(config.load(path), now=NOW + timedelta(hours=2), sleep=no_sleep)
+    assert first.reports[0].issue == "ai-2026-11-25" and second.reports[0].issue == "ai-2026-11-25-2"
+    assert len(handler.received) == 4, "each recipient got both issues once"
+    assert [r for r, _ in second.reports[0].failed] == [DEAD, DEAD]
+    assert "retried ai-2026-11-25" in second.reports[0].line()
+    with store.Store(config.load(path).state) as state:
+        tries = {d.issue: d.attempts for d in state.deliveries("ai-2026-11-25") if d.recipient == DEAD}
+    assert tries == {"ai-2026-11-25": 2}
+
+
+DEAD = "http://127.0.0.1:1/hook"
