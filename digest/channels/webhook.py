@@ -84,7 +84,8 @@ class WebhookSession:
             try:
                 response = self.client.post(recipient, content=data, headers=headers)
             except httpx.TransportError as exc:
-                error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                error = f"cannot reach the webhook ({reason}) (check its URL in `webhooks`, and that it is up)"
             else:
                 if response.is_success:
                     return Outcome("sent")
