@@ -18,6 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from digest.errors import ConfigError
 from digest.models import FetchLimits, Source, SourceKind
+from digest.text import count
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _METHODS = ("centroid", "lexrank", "textrank", "luhn", "lsa")
@@ -153,7 +154,7 @@ def _schedule(value: Any) -> str | None:
 
 def _day_names(value: Any) -> str | None:
     bad = [d for d in value if not isinstance(d, str) or d.lower()[:3] not in _DAYS]
-    return f"has unknown day names {bad}: use mon, tue, wed, thu, fri, sat, sun" if bad else None
+    return f"has {count(len(bad), 'unknown day name')} {bad}: use mon, tue, wed, thu, fri, sat, sun" if bad else None
 
 
 def _zone(value: Any) -> str | None:
@@ -170,7 +171,9 @@ def _not_blank(value: Any) -> str | None:
 
 def _addresses(value: Any) -> str | None:
     bad = [a for a in value if not isinstance(a, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+", a)]
-    return f"has invalid addresses {bad}: use plain addresses like reader@example.org" if bad else None
+    return (
+        f"has {count(len(bad), 'invalid address')} {bad}: use plain addresses like reader@example.org" if bad else None
+    )
 
 
 def _address(value: Any) -> str | None:

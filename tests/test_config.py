@@ -40,10 +40,10 @@ BAD = {
     "wrong type": _case("max_stories = 12", 'max_stories = "12"', "digest.max_stories must be a whole number"),
     "bad time": _case('schedule = "07:00"', 'schedule = "7am"', 'digest.schedule must be a time like "07:00"'),
     "bad zone": _case('"Europe/London"', '"Mars/Olympus"', "digest.timezone is not a known time zone"),
-    "bad day": _case('"mon", "tue"', '"monday", "funday"', "digest.days has unknown day names ['funday']"),
+    "bad day": _case('"mon", "tue"', '"monday", "funday"', "digest.days has 1 unknown day name ['funday']"),
     "range": _case("threshold = 0.5", "threshold = 1.5", "cluster.threshold must be a number between 0 and 1"),
     "choice": _case('method = "centroid"', 'method = "gpt"', 'summary.method must be one of "centroid"'),
-    "address": _case('to = ["reader@example.org"]', 'to = ["reader"]', "email.to has invalid addresses"),
+    "address": _case('to = ["reader@example.org"]', 'to = ["reader"]', "email.to has 1 invalid address ['reader']"),
     "bool": _case(
         "feed_items = 20", "feed_items = true", "output.feed_items must be a whole number, not true or false"
     ),

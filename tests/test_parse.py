@@ -184,7 +184,7 @@ def test_entries_without_links_have_no_url_and_stable_distinct_ids() -> None:
     articles, warnings = parse(_fixture("jsonfeed11.json"))
     assert [a.url for a in articles] == ["https://feeds.example/posts/jobs", None, None]
     assert len({a.id for a in articles}) == 3
-    assert warnings == ["https://feeds.example/news/feed: skipped 1 items that are not JSON objects"]
+    assert warnings == ["https://feeds.example/news/feed: skipped 1 item that is not a JSON object"]
     assert articles[2].title is None and articles[2].published is None  # wrong types count as missing
     assert [a.id for a in parse(_fixture("jsonfeed11.json"))[0]] == [a.id for a in articles]
 

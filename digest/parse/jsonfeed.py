@@ -30,7 +30,8 @@ def parse_json_feed(document: Document) -> tuple[list[Article], list[str]]:
     outlet = outlet_of(document, textlib.one_line(_string(feed.get("title"))), base)
     skipped = sum(not isinstance(item, dict) for item in items)
     if skipped:
-        warnings.append(f"{document.location}: skipped {skipped} items that are not JSON objects")
+        what = "is not a JSON object" if skipped == 1 else "are not JSON objects"
+        warnings.append(f"{document.location}: skipped {textlib.count(skipped, 'item')} that {what}")
     articles = [_json_item(item, outlet, base, document.source.location) for item in items if isinstance(item, dict)]
     return usable(document, articles, warnings)
 
