@@ -19,6 +19,7 @@ from digest import __version__, config, health, jsonl, pipeline, store
 from digest.cluster import Settings
 from digest.errors import DigestError
 from digest.models import Story
+from digest.text import count
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -174,7 +175,8 @@ def cluster_command(file: TextIO, threshold: float | None, explain: bool) -> Non
         if explain:
             outlets = _outlets(a.label for a in group.articles)
             click.echo(
-                f"{group.id}: {len(group.articles)} articles ({outlets}); terms: {', '.join(group.terms)}", err=True
+                f"{group.id}: {count(len(group.articles), 'article')} ({outlets}); terms: {', '.join(group.terms)}",
+                err=True,
             )
         for article in group.articles:
             record = {"id": article.id, "cluster": group.id, "copy_of": group.copies.get(article.id)}

@@ -6,9 +6,10 @@ key and its line, says what is wrong and how to fix it. Nothing downstream re-ch
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
-from digest.errors import ConfigError
+from digest.errors import ConfigError, QueryError
 from digest.models import WEBHOOK_FORMATS, FetchLimits, Source, SourceKind, Webhook
+from digest.query import parse_query
+from digest.text import count
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _METHODS = ("centroid", "lexrank", "textrank", "luhn", "lsa")
@@ -164,7 +167,7 @@ def _schedule(value: Any) -> str | None:
 
 def _day_names(value: Any) -> str | None:
     bad = [d for d in value if not isinstance(d, str) or d.lower()[:3] not in _DAYS]
-    return f"has unknown day names {bad}: use mon, tue, wed, thu, fri, sat, sun" if bad else None
+    return f"has {count(len(bad), 'unknown day name')} {bad}: use mon, tue, wed, thu, fri, sat, sun" if bad else None
 
 
 def _zone(value: Any) -> str | None:
@@ -179,9 +182,22 @@ def _not_blank(value: Any) -> str | None:
     return None if value.strip() else "must not be empty"
 
 
+def _topic(value: Any) -> str | None:
+    """Parsed now, so a bad query is an error naming its file and line, not a failure halfway through a run."""
+    if problem := _not_blank(value):
+        return problem
+    try:
+        parse_query(value)
+    except QueryError as error:
+        return f"is not a valid query: {error.problem}; {error.hint}"
+    return None
+
+
 def _addresses(value: Any) -> str | None:
     bad = [a for a in value if not isinstance(a, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+", a)]
-    return f"has invalid addresses {bad}: use plain addresses like reader@example.org" if bad else None
+    return (
+        f"has {count(len(bad), 'invalid address')} {bad}: use plain addresses like reader@example.org" if bad else None
+    )
 
 
 def _address(value: Any) -> str | None:
@@ -220,7 +236,7 @@ def _slug_check(value: Any) -> str | None:
 _DIGEST_KEYS: dict[str, _Key] = {
     "name": _Key(str, "", _slug_check),
     "title": _Key(str, "Digest", _not_blank),
-    "topic": _Key(str, None, _not_blank),
+    "topic": _Key(str, None, _topic),
     "timezone": _Key(str, "UTC", _zone),
     "schedule": _Key(str, "07:00", _schedule),
     "days": _Key(list, list(_DAYS), _day_names),
@@ -328,11 +344,10 @@ class _Reader:
     def table(
         self, doc: dict[str, Any], name: str, schema: dict[str, _Key], index: int | None = None
     ) -> dict[str, Any]:
-        label = f"sources[{index}]" if index is not None else name
+        label = f"{name}[{index}]" if index is not None else name
         for key in doc:
             if key not in schema:
-                known = ", ".join(schema)
-                raise self.fail(f"{label}.{key}", f"is not a known key (known: {known})", name, index)
+                raise self.fail(f"{label}.{key}", f"is not a known key{_did_you_mean(key, schema)}", name, index)
         values: dict[str, Any] = {}
         for key, spec in schema.items():
             full = f"{label}.{key}"
@@ -343,7 +358,7 @@ class _Reader:
                 continue
             value = doc[key]
             if not _has_type(value, spec.kind):
-                raise self.fail(full, f"must be {_type_name(spec.kind)}, not {_type_name(type(value))}", name, index)
+                raise self.fail(full, f"must be {_type_name(spec.kind)}, not {_shown(value)}", name, index)
             problem = spec.check(value) if spec.check else None
             if problem:
                 raise self.fail(full, problem, name, index)
@@ -355,6 +370,21 @@ def _has_type(value: Any, kind: type | tuple[type, ...]) -> bool:
     if isinstance(value, bool) and kind is not bool:
         return False  # TOML true is not a number
     return isinstance(value, kind)
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    """`: did you mean max_stories? (known: ...)`: the likely name first, then every name."""
+    names = list(known)
+    close = difflib.get_close_matches(name, names, n=1)
+    guess = f": did you mean {close[0]}?" if close else ""
+    return f"{guess} (known: {', '.join(names)})"
+
+
+def _shown(value: Any) -> str:
+    """A wrong number is shown as written (`not 2525.0`); anything else by its type (`not a string`)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return repr(value)
+    return _type_name(type(value))
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
@@ -385,7 +415,7 @@ def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
     for key in doc:
         if key not in known:
             raise ConfigError(
-                f"{path}: [{key}] is not a known table (known: {', '.join(sorted(known))})",
+                f"{path}: [{key}] is not a known table{_did_you_mean(key, sorted(known))}",
                 f"remove or rename [{key}] in {path.name}",
             )
     tables: dict[str, dict[str, Any]] = {}

@@ -55,7 +55,11 @@ class InputError(DigestError):
 
 
 class QueryError(DigestError):
-    """A topic query that does not parse."""
+    """A topic query that does not parse. `problem` says what is wrong without repeating the query."""
+
+    def __init__(self, query: str, problem: str, hint: str) -> None:
+        super().__init__(f"topic query {query!r}: {problem}", hint)
+        self.problem = problem
 
 
 class RenderError(DigestError):

@@ -93,11 +93,20 @@ class SumyTokenizer:
 
 
 def count(number: int, noun: str, plural: str | None = None) -> str:
-    """A count with its noun agreeing: "1 story", "3 stories", "0 recipients"."""
-    if number == 1:
-        return f"1 {noun}"
-    many = plural or (noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s")
-    return f"{number} {many}"
+    """A number with its noun agreeing: "1 recipient", "2 recipients", "1 story", "3 stories", "0 entries".
+
+    The one helper for every count a user reads, so no line says "1 recipients". `plural` for nouns the
+    English rule below gets wrong ("person", "people").
+    """
+    return f"{number} {noun if number == 1 else plural or _plural(noun)}"
+
+
+def _plural(noun: str) -> str:
+    if re.search(r"[^aeiou]y$", noun):
+        return noun[:-1] + "ies"
+    if re.search(r"(s|x|z|ch|sh)$", noun):
+        return noun + "es"
+    return noun + "s"
 
 
 def one_line(value: str) -> str:
