@@ -15,10 +15,11 @@ from typing import Any, TextIO, TypeVar
 
 import click
 
-from digest import __version__, config, pipeline
+from digest import __version__, config, health, jsonl, pipeline, store
 from digest.cluster import Settings
 from digest.errors import DigestError
 from digest.models import Story
+from digest.text import count
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -84,13 +85,13 @@ def run(config_path: Path, dry_run: bool, only: str | None) -> None:
     if dry_run:
         result = pipeline.run(settings, dry_run=True, only=only)
     else:
-        with pipeline.exclusive(settings):
+        with store.run_lock(settings.state):
             result = pipeline.run(settings, only=only)
     _report_sources(result.gathered)
     for report in result.reports:
         click.echo(report.line())
-        for recipient, reason in report.failed:
-            click.echo(f"error: {report.digest}: {recipient}: {reason}", err=True)
+        for line in report.failures():
+            click.echo(f"error: {line}", err=True)
     if not result.ok:
         sys.exit(1)
 
@@ -109,15 +110,15 @@ def schedule(config_path: Path) -> None:
 
 @main.command()
 @_config_option
-@click.option("--no-smtp", is_flag=True, help="Skip the SMTP login check.")
+@click.option("--no-smtp", is_flag=True, help="Skip the SMTP login check (webhooks are still tried).")
 @_fail_cleanly
 def check(config_path: Path, no_smtp: bool) -> None:
-    """Validate the config, try every source and the SMTP login, and print a health table."""
+    """Validate the config, try every source, the SMTP login and each webhook, and print a health table."""
     from rich.console import Console
     from rich.table import Table
 
     settings = config.load(config_path)
-    result = pipeline.check(settings, smtp=not no_smtp)
+    result = health.check(settings, smtp=not no_smtp)
     table = Table(title=f"Sources in {config_path}")
     for column in ("source", "status", "last success", "items", "latest item", "problem"):
         table.add_column(column, overflow="fold")
@@ -129,10 +130,11 @@ def check(config_path: Path, no_smtp: bool) -> None:
             row.location, row.status, _when(row.last_success), str(row.items), _when(row.latest_item), problem
         )
     Console(width=max(100, Console().width)).print(table)
-    if not no_smtp:
-        smtp = f"{settings.email.host}:{settings.email.port}"
-        click.echo(f"SMTP {smtp}: " + ("login ok" if result.smtp is None else f"error: {result.smtp}"))
-    if result.smtp or any(row.error for row in result.sources):
+    for channel in result.channels:
+        name = "SMTP" if channel.channel == "email" else "webhook"
+        state = channel.detail if channel.problem is None else f"error: {channel.problem}"
+        click.echo(f"{name} {channel.endpoint}: {state}")
+    if not result.ok:
         sys.exit(1)
 
 
@@ -167,13 +169,14 @@ def articles(sources: tuple[str, ...]) -> None:
 @_fail_cleanly
 def cluster_command(file: TextIO, threshold: float | None, explain: bool) -> None:
     """Read articles as JSON Lines (- for stdin); print {"id", "cluster", "copy_of"} per article."""
-    items = pipeline.articles_from_jsonl(file, _name(file))
+    items = jsonl.articles_from_jsonl(file, _name(file))
     settings = Settings() if threshold is None else Settings(threshold=threshold)
     for group in pipeline.cluster_articles(items, settings):
         if explain:
             outlets = _outlets(a.label for a in group.articles)
             click.echo(
-                f"{group.id}: {len(group.articles)} articles ({outlets}); terms: {', '.join(group.terms)}", err=True
+                f"{group.id}: {count(len(group.articles), 'article')} ({outlets}); terms: {', '.join(group.terms)}",
+                err=True,
             )
         for article in group.articles:
             record = {"id": article.id, "cluster": group.id, "copy_of": group.copies.get(article.id)}
@@ -192,7 +195,7 @@ def cluster_command(file: TextIO, threshold: float | None, explain: bool) -> Non
 @_fail_cleanly
 def summarize(file: TextIO, words: int, method: str) -> None:
     """Read clusters as JSON Lines ({"id", "articles": [...]}); print one story per line."""
-    clusters = pipeline.clusters_from_jsonl(file, _name(file))
+    clusters = jsonl.clusters_from_jsonl(file, _name(file))
     for story in pipeline.summarize_clusters(clusters, words, method):
         click.echo(json.dumps(story.to_dict(), ensure_ascii=False))
 

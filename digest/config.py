@@ -6,9 +6,10 @@ key and its line, says what is wrong and how to fix it. Nothing downstream re-ch
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
-from digest.errors import ConfigError
-from digest.models import FetchLimits, Source, SourceKind
+from digest.errors import ConfigError, QueryError
+from digest.models import WEBHOOK_FORMATS, FetchLimits, Source, SourceKind, Webhook
+from digest.query import parse_query
+from digest.text import count
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _METHODS = ("centroid", "lexrank", "textrank", "luhn", "lsa")
@@ -37,6 +40,7 @@ class DigestSettings:
     to: tuple[str, ...]
     quiet_day: bool
     catch_up_hours: float
+    webhooks: tuple[Webhook, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,15 @@ class EmailSettings:
     oauth2_file: Path | None
     timeout: float
     unsubscribe: str
+    retries: int = 2
+    backoff: float = 2.0
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    timeout: float = 10.0
+    retries: int = 2
+    backoff: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,7 @@ class Config:
     output: OutputSettings
     state: Path
     fetch: FetchLimits
+    webhook: WebhookSettings = WebhookSettings()
 
     @property
     def digest(self) -> DigestSettings:
@@ -153,7 +167,7 @@ def _schedule(value: Any) -> str | None:
 
 def _day_names(value: Any) -> str | None:
     bad = [d for d in value if not isinstance(d, str) or d.lower()[:3] not in _DAYS]
-    return f"has unknown day names {bad}: use mon, tue, wed, thu, fri, sat, sun" if bad else None
+    return f"has {count(len(bad), 'unknown day name')} {bad}: use mon, tue, wed, thu, fri, sat, sun" if bad else None
 
 
 def _zone(value: Any) -> str | None:
@@ -168,13 +182,41 @@ def _not_blank(value: Any) -> str | None:
     return None if value.strip() else "must not be empty"
 
 
+def _topic(value: Any) -> str | None:
+    """Parsed now, so a bad query is an error naming its file and line, not a failure halfway through a run."""
+    if problem := _not_blank(value):
+        return problem
+    try:
+        parse_query(value)
+    except QueryError as error:
+        return f"is not a valid query: {error.problem}; {error.hint}"
+    return None
+
+
 def _addresses(value: Any) -> str | None:
     bad = [a for a in value if not isinstance(a, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+", a)]
-    return f"has invalid addresses {bad}: use plain addresses like reader@example.org" if bad else None
+    return (
+        f"has {count(len(bad), 'invalid address')} {bad}: use plain addresses like reader@example.org" if bad else None
+    )
 
 
 def _address(value: Any) -> str | None:
     return _addresses([value]) if value else None
+
+
+def _webhooks(value: Any) -> str | None:
+    """Each a URL, or a table {url = "...", format = "json"}; http is allowed for receivers on the same network."""
+    for item in value:
+        url = item.get("url") if isinstance(item, dict) else item
+        if not isinstance(url, str) or not re.match(r"https?://[^/\s]+", url):
+            return f'has {item!r}: give http(s) URLs, or tables like {{ url = "https://...", format = "json" }}'
+        if isinstance(item, dict):
+            unknown = set(item) - {"url", "format"}
+            if unknown:
+                return f"has a webhook with unknown keys {sorted(unknown)}: use url and format"
+            if item.get("format", "slack") not in WEBHOOK_FORMATS:
+                return "has a webhook format that is not one of " + ", ".join(f'"{f}"' for f in WEBHOOK_FORMATS)
+    return None
 
 
 def _port(value: Any) -> str | None:
@@ -194,7 +236,7 @@ def _slug_check(value: Any) -> str | None:
 _DIGEST_KEYS: dict[str, _Key] = {
     "name": _Key(str, "", _slug_check),
     "title": _Key(str, "Digest", _not_blank),
-    "topic": _Key(str, None, _not_blank),
+    "topic": _Key(str, None, _topic),
     "timezone": _Key(str, "UTC", _zone),
     "schedule": _Key(str, "07:00", _schedule),
     "days": _Key(list, list(_DAYS), _day_names),
@@ -203,6 +245,8 @@ _DIGEST_KEYS: dict[str, _Key] = {
     "to": _Key(list, [], _addresses),
     "quiet_day": _Key(bool, False),
     "catch_up_hours": _Key((int, float), 12, _not_negative),
+    "webhooks": _Key(list, [], _webhooks),
+    "webhook_format": _Key(str, "slack", _one_of(*WEBHOOK_FORMATS)),
 }
 
 _SCHEMA: dict[str, dict[str, _Key]] = {
@@ -228,7 +272,14 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "ca_file": _Key(str, ""),
         "oauth2_file": _Key(str, ""),
         "timeout": _Key((int, float), 30, _positive),
+        "retries": _Key(int, 2, _not_negative),
+        "backoff": _Key((int, float), 2, _not_negative),
         "unsubscribe": _Key(str, ""),
+    },
+    "webhook": {
+        "timeout": _Key((int, float), 10, _positive),
+        "retries": _Key(int, 2, _not_negative),
+        "backoff": _Key((int, float), 2, _not_negative),
     },
     "output": {
         "dir": _Key(str, "out", _not_blank),
@@ -293,11 +344,10 @@ class _Reader:
     def table(
         self, doc: dict[str, Any], name: str, schema: dict[str, _Key], index: int | None = None
     ) -> dict[str, Any]:
-        label = f"sources[{index}]" if index is not None else name
+        label = f"{name}[{index}]" if index is not None else name
         for key in doc:
             if key not in schema:
-                known = ", ".join(schema)
-                raise self.fail(f"{label}.{key}", f"is not a known key (known: {known})", name, index)
+                raise self.fail(f"{label}.{key}", f"is not a known key{_did_you_mean(key, schema)}", name, index)
         values: dict[str, Any] = {}
         for key, spec in schema.items():
             full = f"{label}.{key}"
@@ -308,7 +358,7 @@ class _Reader:
                 continue
             value = doc[key]
             if not _has_type(value, spec.kind):
-                raise self.fail(full, f"must be {_type_name(spec.kind)}, not {_type_name(type(value))}", name, index)
+                raise self.fail(full, f"must be {_type_name(spec.kind)}, not {_shown(value)}", name, index)
             problem = spec.check(value) if spec.check else None
             if problem:
                 raise self.fail(full, problem, name, index)
@@ -320,6 +370,21 @@ def _has_type(value: Any, kind: type | tuple[type, ...]) -> bool:
     if isinstance(value, bool) and kind is not bool:
         return False  # TOML true is not a number
     return isinstance(value, kind)
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    """`: did you mean max_stories? (known: ...)`: the likely name first, then every name."""
+    names = list(known)
+    close = difflib.get_close_matches(name, names, n=1)
+    guess = f": did you mean {close[0]}?" if close else ""
+    return f"{guess} (known: {', '.join(names)})"
+
+
+def _shown(value: Any) -> str:
+    """A wrong number is shown as written (`not 2525.0`); anything else by its type (`not a string`)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return repr(value)
+    return _type_name(type(value))
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
@@ -350,7 +415,7 @@ def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
     for key in doc:
         if key not in known:
             raise ConfigError(
-                f"{path}: [{key}] is not a known table (known: {', '.join(sorted(known))})",
+                f"{path}: [{key}] is not a known table{_did_you_mean(key, sorted(known))}",
                 f"remove or rename [{key}] in {path.name}",
             )
     tables: dict[str, dict[str, Any]] = {}
@@ -371,7 +436,10 @@ def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
         oauth2_file=_existing(reader, base, e["oauth2_file"], "email.oauth2_file", "email"),
         timeout=float(e["timeout"]),
         unsubscribe=e["unsubscribe"],
+        retries=e["retries"],
+        backoff=float(e["backoff"]),
     )
+    w = tables["webhook"]
     return Config(
         path=path,
         digests=_digests(reader, path, doc, email.to),
@@ -386,6 +454,7 @@ def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
         ),
         state=base / tables["state"]["path"],
         fetch=FetchLimits(**{k: type(getattr(FetchLimits, k))(v) for k, v in tables["fetch"].items()}),
+        webhook=WebhookSettings(timeout=float(w["timeout"]), retries=w["retries"], backoff=float(w["backoff"])),
     )
 
 
@@ -438,7 +507,14 @@ def _digest(values: dict[str, Any], recipients: tuple[str, ...]) -> DigestSettin
         to=tuple(values["to"]) or recipients,
         quiet_day=values["quiet_day"],
         catch_up_hours=float(values["catch_up_hours"]),
+        webhooks=tuple(_webhook(item, values["webhook_format"]) for item in values["webhooks"]),
     )
+
+
+def _webhook(item: str | dict[str, str], default_format: str) -> Webhook:
+    if isinstance(item, str):
+        return Webhook(item, default_format)
+    return Webhook(item["url"], item.get("format", default_format))
 
 
 def _slug(title: str) -> str:

@@ -9,7 +9,8 @@
     ├── QueryError               the topic query does not parse
     ├── RenderError              a template or MJML failed
     ├── StateError               the SQLite state file cannot be opened or is from a newer digest
-    └── DeliveryError            SMTP: connection, login, rejected recipients
+    └── DeliveryError            a channel (email, webhook) could not deliver
+        └── ChannelDown          its server is unreachable or refuses us: all of its deliveries wait for the next run
 
 The CLI prints `error: <message> (<hint>)` on one line and exits 1; nothing else is caught.
 """
@@ -54,7 +55,11 @@ class InputError(DigestError):
 
 
 class QueryError(DigestError):
-    """A topic query that does not parse."""
+    """A topic query that does not parse. `problem` says what is wrong without repeating the query."""
+
+    def __init__(self, query: str, problem: str, hint: str) -> None:
+        super().__init__(f"topic query {query!r}: {problem}", hint)
+        self.problem = problem
 
 
 class RenderError(DigestError):
@@ -66,4 +71,12 @@ class StateError(DigestError):
 
 
 class DeliveryError(DigestError):
-    """Email could not be delivered."""
+    """An issue could not be delivered."""
+
+
+class ChannelDown(DeliveryError):
+    """A channel's server cannot be reached (`transient`: worth retrying) or refuses us (a login refused)."""
+
+    def __init__(self, message: str, hint: str = "", *, transient: bool = True) -> None:
+        super().__init__(message, hint)
+        self.transient = transient

@@ -436,7 +436,9 @@ def _fetch_file(source: Source, cap: int) -> FetchResult:
     path = local_path(source.location)
     try:
         if not path.is_file():
-            raise _Failure("no such file or folder" if not path.exists() else "not a file", "check the path in [[sources]]")
+            raise _Failure(
+                "no such file or folder" if not path.exists() else "not a file", "check the path in [[sources]]"
+            )
         documents = (Document(source, str(path), _read(path, cap)),)
     except _Failure as failure:
         return failure.result(source)

@@ -330,14 +330,29 @@ class FeedHealth:
 
 @dataclass(frozen=True)
 class Delivery:
-    """One recipient's copy of one issue. status: pending, sending, sent, rejected, failed."""
+    """One recipient's copy of one issue over one channel. status: pending, sending, sent, rejected, failed.
+
+    `key` names the delivery for good (an email's Message-ID, a webhook's Idempotency-Key): a retry reuses it.
+    """
 
     issue: str
+    channel: str
     recipient: str
-    message_id: str
+    key: str
     status: str
     attempts: int = 0
     error: str | None = None
+
+
+WEBHOOK_FORMATS = ("slack", "json")
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A webhook receiver: its URL and the body it wants (one of WEBHOOK_FORMATS)."""
+
+    url: str
+    format: str = "slack"
 
 
 @dataclass(frozen=True)

@@ -1,32 +1,28 @@
-"""The only module that wires the stages together: fetch -> parse -> select -> cluster -> summarize ->
-rank -> render -> deliver. Stages never import each other; everything they exchange is a digest.models object.
+"""The only module that wires the stages together, in the order of the README's map: fetch -> parse -> select ->
+cluster -> summarize -> rank -> render -> send (over channels: email, webhooks) -> publish. Stages never import
+each other; everything they exchange is a digest.models object. The exactly-once bookkeeping of sending is
+digest/send.py's, the channels digest/channels/'s; this module only decides what goes where.
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import httpx
 
 from digest import cluster as clusterer
-from digest import continuity, deliver, fetch, parse, publish, rank, render, select, store, summarize
+from digest import continuity, fetch, parse, publish, rank, render, select, send, store, summarize
+from digest.channels import Channel, email, webhook
 from digest.config import Config, DigestSettings
-from digest.errors import DigestError, FetchError, InputError, ParseError, SourceError, StateError
+from digest.errors import FetchError, ParseError, SourceError
 from digest.models import (
     Article,
     Cluster,
     Digest,
-    FeedHealth,
     FetchLimits,
     Ingested,
     Issue,
@@ -35,6 +31,8 @@ from digest.models import (
     SourceKind,
     Story,
 )
+from digest.send import RunReport
+from digest.text import count
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -136,9 +134,10 @@ def _build(
     now: datetime,
     exclude: frozenset[str],
     earlier: Sequence[Story] = (),
+    query: select.Query | None = None,
 ) -> tuple[Digest, dict[str, list[str]]]:
     """The digest, and the ids of the articles behind each of its stories (what gets marked as sent)."""
-    query = select.parse_query(settings.topic)
+    query = query or select.parse_query(settings.topic)
     chosen = select.select(articles, query, now=now, max_age_days=settings.max_age_days, exclude=exclude)
     clusters = clusterer.cluster(chosen, cluster_settings(config))
     stories = [summarize.summarize(c, config.summary.words, config.summary.method) for c in clusters]
@@ -158,18 +157,6 @@ def render_digest(config: Config, digest: Digest, archive_url: str | None = None
     )
 
 
-def email_for(config: Config, issue: Issue, recipient: str) -> EmailMessage:
-    return deliver.build_message(
-        Rendered(subject=issue.subject, html=issue.html, text=issue.text),
-        sender=config.email.sender,
-        recipient=recipient,
-        issue=issue.id,
-        date=issue.created,
-        list_id=f"{issue.digest}.{config.email.sender.rpartition('@')[2]}",
-        unsubscribe=config.email.unsubscribe or None,
-    )
-
-
 @dataclass(frozen=True)
 class Preview:
     digest: Digest
@@ -184,7 +171,8 @@ def preview(config: Config, now: datetime | None = None) -> Preview:
     now = now or datetime.now(UTC)
     gathered = gather(config.sources, limits=config.fetch)
     settings = config.digest
-    digest, members = _build(config, settings, gathered.articles, now, frozenset())
+    query = select.parse_query(settings.topic)
+    digest, members = _build(config, settings, gathered.articles, now, frozenset(), query=query)
     rendered = render_digest(config, digest)
     issue = _issue(settings, f"{settings.name}-preview", digest, rendered)
     recipient = settings.to[0] if settings.to else "reader@localhost"
@@ -193,8 +181,7 @@ def preview(config: Config, now: datetime | None = None) -> Preview:
     paths = (out / "preview.html", out / "preview.txt", out / "preview.eml")
     paths[0].write_text(rendered.html, encoding="utf-8")
     paths[1].write_text(rendered.text, encoding="utf-8")
-    deliver.write_message(email_for(config, issue, recipient), paths[2])
-    query = select.parse_query(settings.topic)
+    email.write_message(email.issue_message(config.email, issue, recipient), paths[2])
     by_id = {a.id: a for a in gathered.articles}
     matches = {
         story: [(by_id[i], query.explain(by_id[i])) for i in ids if i in by_id] for story, ids in members.items()
@@ -205,41 +192,6 @@ def preview(config: Config, now: datetime | None = None) -> Preview:
 def read_articles(locations: Sequence[str]) -> Gathered:
     """Articles from feed URLs, feed files or folders given on the command line."""
     return gather([Source.at(location) for location in locations])
-
-
-def read_jsonl(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{name}:{number}: not JSON ({exc.msg})", "give one JSON object per line") from None
-        if not isinstance(value, dict):
-            raise InputError(f"{name}:{number}: expected a JSON object", "give one JSON object per line")
-        yield number, value
-
-
-def articles_from_jsonl(lines: Iterable[str], name: str) -> list[Article]:
-    return _objects(lines, name, Article.from_dict, 'each line needs at least "id" and "text"')
-
-
-def clusters_from_jsonl(lines: Iterable[str], name: str) -> list[Cluster]:
-    return _objects(lines, name, Cluster.from_dict, 'each line needs "id" and "articles": [...]')
-
-
-T = TypeVar("T")
-
-
-def _objects(lines: Iterable[str], name: str, build: Callable[[dict[str, Any]], T], hint: str) -> list[T]:
-    """One object per JSON line; a bad line is an InputError naming the file, the line and the field."""
-    built = []
-    for number, value in read_jsonl(lines, name):
-        try:
-            built.append(build(value))
-        except ValueError as exc:
-            raise InputError(f"{name}:{number}: {exc}", hint) from None
-    return built
 
 
 def cluster_articles(articles: Sequence[Article], settings: clusterer.Settings) -> list[Cluster]:
@@ -263,31 +215,7 @@ def _issue(settings: DigestSettings, ident: str, digest: Digest, rendered: Rende
     )
 
 
-# -- run: build, send exactly once, publish ------------------------------------------------------------------
-
-Connect = Callable[[], deliver.Connection]
-
-
-@dataclass(frozen=True)
-class RunReport:
-    """What one run did for one digest: the line `digest run` and `digest schedule` log."""
-
-    digest: str
-    issue: str | None
-    stories: int = 0
-    articles: int = 0
-    outlets: int = 0
-    sent: tuple[str, ...] = ()
-    failed: tuple[tuple[str, str], ...] = ()
-    seconds: float = 0.0
-    note: str = ""
-
-    def line(self) -> str:
-        what = f"issue {self.issue}: " if self.issue else ""
-        counts = f"{self.stories} stories, {self.articles} articles, {self.outlets} outlets"
-        recipients = f"sent to {len(self.sent)}/{len(self.sent) + len(self.failed)} recipients"
-        note = f"; {self.note}" if self.note else ""
-        return f"{self.digest}: {what}{counts}; {recipients}{note} ({self.seconds:.1f} s)"
+# -- run: build, send exactly once (digest/send.py), publish ---------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -305,18 +233,22 @@ def run(
     *,
     now: datetime | None = None,
     dry_run: bool = False,
-    connect: Connect | None = None,
+    connect: email.Connect | None = None,
+    transport: httpx.BaseTransport | None = None,
     only: str | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> RunResult:
     """One real run of each digest (or `only` one): fetch, build, send exactly once, publish, record.
 
-    With dry_run the archive pages and feeds are written but no email is sent and the state is not changed.
+    With dry_run the archive pages and feeds are written but nothing is sent and the state is neither changed
+    nor created. `connect` (SMTP) and `transport` (HTTP, for feeds and webhooks) are seams for tests.
     """
     now = now or datetime.now(UTC)
     digests = [config.find(only)] if only else list(config.digests)
-    with store.Store(config.state) as state:
-        gathered = gather(config.sources, limits=config.fetch, state=None if dry_run else state, now=now)
+    with _state(config, dry_run) as state:
+        gathered = gather(
+            config.sources, limits=config.fetch, state=None if dry_run else state, now=now, transport=transport
+        )
         if config.sources and len(gathered.errors) >= len(config.sources) and not gathered.articles:
             reasons = "; ".join(str(e) for e in gathered.errors)
             raise SourceError(
@@ -326,13 +258,16 @@ def run(
             )
         if not dry_run:
             state.save_articles(gathered.articles, now)
-        context = _Run(config, state, gathered, now, dry_run, connect or _smtp(config), sleep)
+        context = _Run(config, state, gathered, now, dry_run, connect, transport, sleep)
         reports = tuple(_run_digest(context, settings) for settings in digests)
     return RunResult(reports, gathered)
 
 
-def _smtp(config: Config) -> Connect:
-    return lambda: deliver.YagmailConnection(config.email)
+def _state(config: Config, dry_run: bool) -> store.Store:
+    """The state file; a dry run before the first real one reads an empty state in memory instead of creating it."""
+    if dry_run and not config.state.exists():
+        return store.Store.in_memory()
+    return store.Store(config.state)
 
 
 @dataclass(frozen=True)
@@ -344,32 +279,49 @@ class _Run:
     gathered: Gathered
     now: datetime
     dry_run: bool
-    connect: Connect
+    connect: email.Connect | None
+    transport: httpx.BaseTransport | None
     sleep: Callable[[float], None]
 
 
 def _run_digest(run: _Run, settings: DigestSettings) -> RunReport:
     started = time.monotonic()
-    unfinished = [] if run.dry_run else run.state.unfinished_issues(settings.name)
-    # An interrupted issue is finished first; a new one waits for the next run so nobody gets two at once.
-    report = _resume(run, settings, unfinished) if unfinished else _new_issue(run, settings)
+    unfinished = [] if run.dry_run else run.state.unfinished_issues(settings.name, send.MAX_ATTEMPTS)
+    channels = _channels(run, settings)
+    held = send.holds_back(run.state, unfinished)
+    retried = send.resume(run.state, unfinished, channels) if unfinished else None
+    if held and retried:
+        report = retried  # an interrupted issue is finished first; a new one waits so nobody gets two at once
+    else:
+        report = _new_issue(run, settings, channels)
+        report = send.with_retries(report, retried) if retried else report
     if not run.dry_run:
         _publish(run.config, settings, run.state.sent_issues(settings.name))
     return replace(report, seconds=time.monotonic() - started)
 
 
-def _resume(run: _Run, settings: DigestSettings, issues: Sequence[Issue]) -> RunReport:
-    sent: list[str] = []
-    failed: list[tuple[str, str]] = []
-    for issue in issues:
-        done, refused = _send_issue(run, issue)
-        sent.extend(done)
-        failed.extend(refused)
-    names = ", ".join(i.id for i in issues)
-    return RunReport(settings.name, issues[-1].id, sent=tuple(sent), failed=tuple(failed), note=f"resumed {names}")
+def _channels(run: _Run, settings: DigestSettings) -> dict[str, Channel]:
+    """The channels of one digest: email always (it may have no recipients), webhooks when it has some."""
+    channels: dict[str, Channel] = {"email": email.EmailChannel(run.config.email, connect=run.connect, sleep=run.sleep)}
+    if settings.webhooks:
+        hook = run.config.webhook
+        channels["webhook"] = webhook.WebhookChannel(
+            settings.webhooks,
+            lambda issue: _archive_url(run.config, settings, issue.id),
+            timeout=hook.timeout,
+            retries=hook.retries,
+            backoff=hook.backoff,
+            transport=run.transport,
+            sleep=run.sleep,
+        )
+    return channels
 
 
-def _new_issue(run: _Run, settings: DigestSettings) -> RunReport:
+def _recipients(settings: DigestSettings) -> list[tuple[str, str]]:
+    return [("email", address) for address in settings.to] + [("webhook", hook.url) for hook in settings.webhooks]
+
+
+def _new_issue(run: _Run, settings: DigestSettings, channels: Mapping[str, Channel]) -> RunReport:
     config, state = run.config, run.state
     oldest = datetime.min.replace(tzinfo=UTC)
     if settings.max_age_days:
@@ -380,23 +332,20 @@ def _new_issue(run: _Run, settings: DigestSettings) -> RunReport:
     digest, members = _build(config, settings, list(candidates.values()), run.now, already, earlier)
     if not digest.stories and not settings.quiet_day:
         return RunReport(settings.name, None, note="nothing new; sent nothing")
-    ident = _next_issue_id(state, settings, run.now)
-    page = _site(config, settings).url(publish.archive_path(_issue(settings, ident, digest, Rendered("", "", ""))))
-    issue = _issue(settings, ident, digest, render_digest(config, digest, page if config.output.base_url else None))
-    report = RunReport(
-        settings.name,
-        ident,
-        stories=len(digest.stories),
-        articles=sum(len(ids) for ids in members.values()),
-        outlets=len(digest.outlets),
-    )
+    ident = send.next_issue_id(state, settings.name, settings.timezone, run.now)
+    page = _archive_url(config, settings, ident) if config.output.base_url else None
+    issue = _issue(settings, ident, digest, render_digest(config, digest, page))
+    recipients = _recipients(settings)
     if run.dry_run:
-        _publish(config, settings, [*state.sent_issues(settings.name), issue])
-        return replace(report, note=f"dry run: would send to {len(settings.to)} recipients")
-    recipients = [(r, deliver.message_id(ident, r, _domain(config))) for r in settings.to]
-    state.save_issue(issue, members, recipients)
-    sent, failed = _send_issue(run, issue)
-    return replace(report, sent=sent, failed=failed)
+        written = _publish(config, settings, [*state.sent_issues(settings.name), issue])
+        folder = config.output.dir
+        note = f"dry run: would send to {count(len(recipients), 'recipient')}; wrote {folder}/ ({len(written)} files)"
+        return RunReport(settings.name, ident, len(issue.stories), _articles(issue), len(digest.outlets), note=note)
+    return send.send_new(state, issue, members, recipients, channels)
+
+
+def _articles(issue: Issue) -> int:
+    return sum(story.articles for story in issue.stories)
 
 
 def _earlier_stories(run: _Run, settings: DigestSettings) -> list[Story]:
@@ -408,107 +357,14 @@ def _earlier_stories(run: _Run, settings: DigestSettings) -> list[Story]:
     return [s for issue in run.state.sent_issues(settings.name) if issue.created >= since for s in issue.stories]
 
 
-def _send_issue(run: _Run, issue: Issue) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-    """Deliver every delivery of the issue not yet made; each is recorded before and after its SMTP transaction."""
-    state = run.state
-    todo = [d for d in state.deliveries(issue.id) if d.status in ("pending", "sending", "failed")]
-    if not todo:
-        return (), ()
-    try:
-        connection = run.connect()
-    except DigestError as error:
-        for delivery in todo:
-            state.mark_delivery(issue.id, delivery.recipient, "failed", datetime.now(UTC), str(error))
-        return (), tuple((d.recipient, str(error)) for d in todo)
-    sent: list[str] = []
-    failed: list[tuple[str, str]] = []
-    try:
-        for delivery in todo:
-            state.mark_delivery(issue.id, delivery.recipient, "sending", datetime.now(UTC))
-            outcome = deliver.send(connection, email_for(run.config, issue, delivery.recipient), sleep=run.sleep)
-            state.mark_delivery(issue.id, delivery.recipient, outcome.status, datetime.now(UTC), outcome.error)
-            if outcome.status == "sent":
-                sent.append(delivery.recipient)
-            else:
-                failed.append((delivery.recipient, outcome.error or outcome.status))
-    finally:
-        connection.close()
-    return tuple(sent), tuple(failed)
-
-
-def _next_issue_id(state: store.Store, settings: DigestSettings, now: datetime) -> str:
-    """<name>-<local date>, then -2, -3 ... when that day already has an issue."""
-    day = now.astimezone(ZoneInfo(settings.timezone)).date().isoformat()
-    taken = set(state.issue_ids(settings.name))
-    ident, number = f"{settings.name}-{day}", 1
-    while ident in taken:
-        number += 1
-        ident = f"{settings.name}-{day}-{number}"
-    return ident
-
-
-def _domain(config: Config) -> str:
-    return config.email.sender.rpartition("@")[2] or "localhost"
-
-
 def _site(config: Config, settings: DigestSettings) -> publish.Site:
     return publish.Site(config.output.dir, config.output.base_url, settings.name, settings.title, settings.topic)
 
 
-def _publish(config: Config, settings: DigestSettings, issues: Sequence[Issue]) -> None:
+def _archive_url(config: Config, settings: DigestSettings, ident: str) -> str:
+    return _site(config, settings).url(publish.archive_path(settings.name, ident))
+
+
+def _publish(config: Config, settings: DigestSettings, issues: Sequence[Issue]) -> list[Path]:
     site = _site(config, settings)
-    publish.publish(site, issues, keep=config.output.feed_items, granularity=config.output.granularity)
-
-
-# -- check ----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    sources: tuple[FeedHealth, ...]
-    smtp: str | None  # None when the login worked, else why it did not
-
-
-def check(config: Config, *, smtp: bool = True, connect: Connect | None = None) -> CheckResult:
-    """Try every source now and, optionally, the SMTP login; nothing is recorded."""
-    now = datetime.now(UTC)
-    gathered = gather(config.sources, limits=config.fetch, now=now)
-    known = _recorded_health(config.state, [item.source.location for item in gathered.items])
-    rows = tuple(item.health(known.get(item.source.location), now) for item in gathered.items)
-    problem = None
-    if smtp:
-        connection = (connect or _smtp(config))()
-        try:
-            connection.open()
-        except DigestError as failure:
-            problem = str(failure)
-        finally:
-            connection.close()
-    return CheckResult(rows, problem)
-
-
-def _recorded_health(path: Path, locations: Sequence[str]) -> dict[str, FeedHealth]:
-    """What the state file recorded of these sources; a check before the first run does not create it."""
-    if not path.exists():
-        return {}
-    with store.Store(path) as state:
-        return {location: health for location in locations if (health := state.feed_health(location))}
-
-
-@contextmanager
-def exclusive(config: Config) -> Iterator[None]:
-    """Hold the state's lock: two `digest run` or `digest schedule` processes never send the same issue."""
-    path = config.state.with_name(config.state.name + ".lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise StateError(
-                f"{config.state} is in use by another digest run or schedule",
-                "wait for it to finish, or stop the other `digest schedule`",
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return publish.publish(site, issues, keep=config.output.feed_items, granularity=config.output.granularity)

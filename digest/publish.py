@@ -55,9 +55,9 @@ class Site:
         return urljoin(base if base.endswith("/") else base + "/", relative)
 
 
-def archive_path(issue: Issue) -> str:
+def archive_path(digest: str, issue: str) -> str:
     """archive/<digest>/<date>.html; a second issue on one day is <date>-2.html (the issue id's tail)."""
-    return f"archive/{issue.digest}/{issue.id.removeprefix(issue.digest + '-')}.html"
+    return f"archive/{digest}/{issue.removeprefix(digest + '-')}.html"
 
 
 def anchor(position: int) -> str:
@@ -77,8 +77,8 @@ def publish(
     for position, issue in enumerate(newest):
         nav = _nav(site, newest, position)
         page = pages.issue(issue, nav) if pages else archive_page(site, issue, nav)
-        written.append(_write(site.folder / archive_path(issue), page))
-    links = [(Path(archive_path(issue)).name, issue) for issue in newest]
+        written.append(_write(site.folder / archive_path(issue.digest, issue.id), page))
+    links = [(_page(issue), issue) for issue in newest]
     index = pages.index(links, _feed_links(site)) if pages else index_page(site, newest)
     written.append(_write(site.folder / "archive" / site.digest / "index.html", index))
     rss, atom = feeds(site, newest[:keep], granularity)
@@ -96,13 +96,18 @@ def _write(path: Path, content: str | bytes) -> Path:
     return path
 
 
+def _page(issue: Issue) -> str:
+    """The file name of an issue's page, which is also its href from the index and from its neighbours."""
+    return Path(archive_path(issue.digest, issue.id)).name
+
+
 def _nav(site: Site, newest: Sequence[Issue], position: int) -> dict[str, str]:
     """Links from the page of newest[position]: the index, the feeds, and the issues before and after it."""
     nav = {"index": "index.html", **_feed_links(site)}
     if position + 1 < len(newest):
-        nav["previous"] = Path(archive_path(newest[position + 1])).name
+        nav["previous"] = _page(newest[position + 1])
     if position > 0:
-        nav["next"] = Path(archive_path(newest[position - 1])).name
+        nav["next"] = _page(newest[position - 1])
     return nav
 
 
@@ -128,8 +133,7 @@ def archive_page(site: Site, issue: Issue, nav: Mapping[str, str]) -> str:
 
 def index_page(site: Site, issues: Sequence[Issue]) -> str:
     rows = "\n".join(
-        f'<li><a href="{html.escape(Path(archive_path(i)).name)}">{html.escape(i.subject)}</a>'
-        f" <small>({_stories(i)})</small></li>"
+        f'<li><a href="{html.escape(_page(i))}">{html.escape(i.subject)}</a> <small>({_stories(i)})</small></li>'
         for i in issues
     )
     title = html.escape(site.title)
@@ -177,7 +181,7 @@ def _generator(site: Site, issues: Sequence[Issue], granularity: str, self_url: 
 
 def _issue_entry(generator: FeedGenerator, site: Site, issue: Issue) -> None:
     entry = generator.add_entry(order="append")
-    link = site.url(archive_path(issue))
+    link = site.url(archive_path(issue.digest, issue.id))
     entry.id(f"tag:digest,{issue.created.date().isoformat()}:{issue.digest}/{issue.id}")
     entry.guid(entry.id(), permalink=False)
     entry.title(issue.subject)
@@ -194,7 +198,7 @@ def _story_entry(generator: FeedGenerator, site: Site, issue: Issue, story: Stor
     entry.id(f"tag:digest,{issue.created.date().isoformat()}:{issue.digest}/{issue.id}/{story.id}")
     entry.guid(entry.id(), permalink=False)
     entry.title(story.headline)
-    entry.link(href=f"{site.url(archive_path(issue))}#{anchor(position)}")
+    entry.link(href=f"{site.url(archive_path(issue.digest, issue.id))}#{anchor(position)}")
     # A second apart in the issue's order: feed readers sort by it, and the validator warns on equal updates.
     when = issue.created - timedelta(seconds=position - 1)
     entry.published(when)

@@ -2,7 +2,7 @@
 
 The catch-up decision comes from the state store (when each digest last reached someone), not from the
 scheduler's memory, so a restart after three missed days runs once, not three times. The lock in
-pipeline.exclusive keeps a second scheduler (or a manual `digest run`) from sending the same issue.
+store.run_lock keeps a second scheduler (or a manual `digest run`) from sending the same issue.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def serve(
     scheduler: BlockingScheduler | None = None,
 ) -> None:
     """Run until SIGTERM or Ctrl-C; the current send finishes before exiting."""
-    with pipeline.exclusive(config):
+    with store.run_lock(config.state):
         scheduler = scheduler or BlockingScheduler(timezone=UTC)
         with store.Store(config.state) as state:
             missed = [d for d in config.digests if catch_up_due(d, state.last_sent(d.name), clock())]
@@ -102,8 +102,8 @@ def _job(config: Config, name: str) -> None:
         return
     for report in result.reports:
         (log.info if not report.failed else log.error)("%s", report.line())
-        for recipient, reason in report.failed:
-            log.error("%s: %s: %s", name, recipient, reason)
+        for line in report.failures():
+            log.error("%s", line)
 
 
 def _stop_on_signals(scheduler: BlockingScheduler) -> None:

@@ -1,15 +1,16 @@
 """The state store: one SQLite file (WAL), the only module that writes SQL.
 
 It remembers each feed's HTTP cache and health, every article seen, each issue built, which articles went
-into it, and each delivery to each recipient. "Sent" is derived, never stored twice: an issue's articles
-count as sent once any recipient's delivery of that issue is `sent`, so an issue that reached nobody leaves
-its articles eligible for the next one.
+into it, and each delivery to each recipient over each channel (email, webhook). "Sent" is derived, never
+stored twice: an issue's articles count as sent once any delivery of that issue is `sent`, so an issue that
+reached nobody leaves its articles eligible for the next one.
 
 Schema changes are migrations: `_MIGRATIONS[n]` takes a database from version n to n+1 (PRAGMA user_version).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -83,6 +84,10 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX articles_url ON articles (url);
     """,
+    """
+    ALTER TABLE deliveries ADD COLUMN channel TEXT NOT NULL DEFAULT 'email';
+    ALTER TABLE deliveries RENAME COLUMN message_id TO key;
+    """,
 )
 
 
@@ -102,6 +107,11 @@ class Store:
             raise StateError(
                 f"{path}: cannot open the state file ({exc})", "check [state] path, or move the damaged file away"
             ) from None
+
+    @classmethod
+    def in_memory(cls) -> Store:
+        """An empty state that lives and dies with the process (a dry run before any real one)."""
+        return cls(Path(":memory:"))
 
     def __enter__(self) -> Store:
         return self
@@ -217,10 +227,8 @@ class Store:
 
     # -- issues and deliveries --------------------------------------------------------------------------
 
-    def save_issue(
-        self, issue: Issue, articles: Mapping[str, Sequence[str]], recipients: Sequence[tuple[str, str]]
-    ) -> None:
-        """Record an issue, its articles per story and a pending delivery per (recipient, message id).
+    def save_issue(self, issue: Issue, articles: Mapping[str, Sequence[str]], deliveries: Sequence[Delivery]) -> None:
+        """Record an issue, its articles per story and its deliveries (pending).
 
         Idempotent: re-saving an existing issue (a resumed run) keeps it and its deliveries as they are.
         """
@@ -245,9 +253,9 @@ class Store:
                 [(issue.id, article, story) for story, ids in articles.items() for article in ids],
             )
             db.executemany(
-                """INSERT OR IGNORE INTO deliveries (issue, recipient, message_id, status, updated)
-                   VALUES (?, ?, ?, 'pending', ?)""",
-                [(issue.id, recipient, message_id, iso(issue.created)) for recipient, message_id in recipients],
+                """INSERT OR IGNORE INTO deliveries (issue, channel, recipient, key, status, updated)
+                   VALUES (?, ?, ?, ?, 'pending', ?)""",
+                [(issue.id, d.channel, d.recipient, d.key, iso(issue.created)) for d in deliveries],
             )
 
     def issue(self, issue: str) -> Issue | None:
@@ -266,12 +274,14 @@ class Store:
         ).fetchall()
         return [_issue(row) for row in rows]
 
-    def unfinished_issues(self, digest: str) -> list[Issue]:
-        """Issues with deliveries still to make (pending, interrupted while sending, or failed for now)."""
+    def unfinished_issues(self, digest: str, max_attempts: int) -> list[Issue]:
+        """Issues with deliveries still to make: pending, interrupted while sending, or failed for now in fewer
+        than `max_attempts` runs."""
         rows = self.db.execute(
             """SELECT * FROM issues i WHERE digest = ? AND EXISTS (SELECT 1 FROM deliveries d WHERE d.issue = i.id
-               AND d.status IN ('pending', 'sending', 'failed')) ORDER BY created, id""",
-            (digest,),
+               AND (d.status IN ('pending', 'sending') OR (d.status = 'failed' AND d.attempts < ?)))
+               ORDER BY created, id""",
+            (digest, max_attempts),
         ).fetchall()
         return [_issue(row) for row in rows]
 
@@ -289,18 +299,41 @@ class Store:
         return frozenset(row[0] for row in rows)
 
     def deliveries(self, issue: str) -> list[Delivery]:
-        rows = self.db.execute("SELECT * FROM deliveries WHERE issue = ? ORDER BY recipient", (issue,)).fetchall()
+        rows = self.db.execute(
+            "SELECT * FROM deliveries WHERE issue = ? ORDER BY channel, recipient", (issue,)
+        ).fetchall()
         return [_delivery(row) for row in rows]
 
     def mark_delivery(self, issue: str, recipient: str, status: str, when: datetime, error: str | None = None) -> None:
-        """Move one delivery on; `sending` is written before the SMTP transaction, the outcome after it."""
+        """Move one delivery on; `sending` is written before the transaction (SMTP, HTTP), the outcome after it.
+
+        Each `sending` counts an attempt, and so does a failure without one (its channel could not be opened)."""
         with self.transaction() as db:
             db.execute(
                 """UPDATE deliveries SET status = ?, error = ?, updated = ?,
-                   attempts = attempts + CASE WHEN ? = 'sending' THEN 1 ELSE 0 END
-                   WHERE issue = ? AND recipient = ?""",
-                (status, error, iso(when), status, issue, recipient),
+                   attempts = attempts + CASE WHEN ? = 'sending' OR (? = 'failed' AND status != 'sending')
+                   THEN 1 ELSE 0 END WHERE issue = ? AND recipient = ?""",
+                (status, error, iso(when), status, status, issue, recipient),
             )
+
+
+@contextmanager
+def run_lock(path: Path) -> Iterator[None]:
+    """Hold the state's lock: two `digest run` or `digest schedule` processes never send the same issue."""
+    lock = path.with_name(path.name + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StateError(
+                f"{path} is in use by another digest run or schedule",
+                "wait for it to finish, or stop the other `digest schedule`",
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 _REACHED = "EXISTS (SELECT 1 FROM deliveries d WHERE d.issue = i.id AND d.status = 'sent')"
@@ -353,8 +386,9 @@ def _health(row: sqlite3.Row) -> FeedHealth:
 def _delivery(row: sqlite3.Row) -> Delivery:
     return Delivery(
         issue=row["issue"],
+        channel=row["channel"],
         recipient=row["recipient"],
-        message_id=row["message_id"],
+        key=row["key"],
         status=row["status"],
         attempts=row["attempts"],
         error=row["error"],

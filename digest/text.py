@@ -92,6 +92,23 @@ class SumyTokenizer:
         return tuple(words(sentence))
 
 
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """A number with its noun agreeing: "1 recipient", "2 recipients", "1 story", "3 stories", "0 entries".
+
+    The one helper for every count a user reads, so no line says "1 recipients". `plural` for nouns the
+    English rule below gets wrong ("person", "people").
+    """
+    return f"{number} {noun if number == 1 else plural or _plural(noun)}"
+
+
+def _plural(noun: str) -> str:
+    if re.search(r"[^aeiou]y$", noun):
+        return noun[:-1] + "ies"
+    if re.search(r"(s|x|z|ch|sh)$", noun):
+        return noun + "es"
+    return noun + "s"
+
+
 def one_line(value: str) -> str:
     """The text on one line: what may not be in a line becomes a space, and all whitespace single spaces."""
     return " ".join(_NOT_IN_A_LINE.sub(" ", value).split())

@@ -24,6 +24,7 @@ class Request:
     method: str
     path: str
     headers: Mapping[str, str]  # lower-case names
+    body: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -128,10 +129,20 @@ def _handler_for(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"  # keep-alive, as real feed servers do
 
         def do_GET(self) -> None:
+            self._answer("GET")
+
+        def do_HEAD(self) -> None:
+            self._answer("HEAD")
+
+        def do_POST(self) -> None:
+            self._answer("POST", self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+        def _answer(self, method: str, body: bytes = b"") -> None:
             server.entered()
             try:
-                request = Request("GET", self.path, {k.lower(): v for k, v in self.headers.items()})
-                self._send(server.reply_for(request))
+                request = Request(method, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                reply = server.reply_for(request)
+                self._send(replace(reply, body=b"") if method == "HEAD" else reply)
             finally:
                 server.left()
 

@@ -193,7 +193,7 @@ def archive(folder: Path, digest: Digest, title: str) -> tuple[str, str]:
     ]
     site = publish.Site(folder, "https://digest.example.org/", "ai", title, digest.topic)
     publish.publish(site, issues, keep=5, pages=render.WebPages(ROOT / "templates", title, settings.digest.topic))
-    page = (folder / publish.archive_path(issues[1])).read_text(encoding="utf-8")
+    page = (folder / publish.archive_path(issues[1].digest, issues[1].id)).read_text(encoding="utf-8")
     return page, (folder / "archive" / "ai" / "index.html").read_text(encoding="utf-8")
 
 

@@ -88,3 +88,10 @@ def test_cluster_explain_names_a_repeated_outlet_once_with_its_count() -> None:
     done = _digest("cluster", "--explain", "-", stdin="\n".join(lines) + "\n")
     assert done.returncode == 0, done.stderr
     assert "4 articles (Wire ×3, Courier)" in done.stderr
+
+
+def test_cluster_explain_says_1_article_for_a_lone_article() -> None:
+    line = json.dumps({"id": "a", "outlet": "Wire", "title": "Marlow approves harbour budget", "text": "Quays."})
+    done = _digest("cluster", "--explain", "-", stdin=line + "\n")
+    assert done.returncode == 0, done.stderr
+    assert ": 1 article (Wire); terms:" in done.stderr

@@ -8,14 +8,14 @@ import signal
 import subprocess
 import sys
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from conftest import write_config
 from smtp_server import PASSWORD, TLS, USER, Handler, smtp_server
 
-from digest import config, deliver, pipeline, store
+from digest import config, health, pipeline, store
+from digest.channels import email as deliver
 from digest.models import Rendered
 
 NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
@@ -80,7 +80,7 @@ def test_untrusted_certificate_is_refused(tmp_path: Path) -> None:
 def test_wrong_password_is_a_clear_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DIGEST_TEST_PASSWORD", "wrong")
     with smtp_server(Handler(), tls=True, auth=True) as port:
-        check = pipeline.check(config.load(_tls_config(tmp_path, port, "DIGEST_TEST_PASSWORD")))
+        check = health.check(config.load(_tls_config(tmp_path, port, "DIGEST_TEST_PASSWORD")))
     assert check.smtp is not None and "login refused" in check.smtp and "DIGEST_TEST_PASSWORD" in check.smtp
 
 
@@ -100,6 +100,22 @@ def test_server_down_sends_nothing_and_marks_nothing(tmp_path: Path) -> None:
     with store.Store(settings.state) as state:
         assert state.sent_articles("ai") == frozenset()
         assert state.sent_issues("ai") == []
+
+
+def test_a_dead_server_costs_one_connection_attempt_with_its_retries_for_all_recipients(tmp_path: Path) -> None:
+    """#12: each of 5 recipients used to wait out 2 + 10 + 30 s against the same dead server (215 s in all) and
+    the error was a bare ConnectionRefusedError. Now the server is tried once, with email.retries."""
+    five = 'to = ["a@example.org", "b@example.org", "c@example.org", "d@example.org", "e@example.org"]'
+    path = write_config(tmp_path, port=1, digest=five)  # nothing listens on port 1
+    waits: list[float] = []
+    result = pipeline.run(config.load(path), now=NOW, sleep=waits.append)
+    assert waits == [2.0, 4.0], "one attempt and its two retries (email.backoff 2 s, doubling)"
+    report = result.reports[0]
+    assert len(report.failed) == 5 and len({reason for _, reason in report.failed}) == 1
+    (line,) = report.failures()
+    assert line.startswith("ai: 5 recipients not sent: not sent, server unreachable: cannot connect to SMTP server")
+    assert "127.0.0.1:1" in line and "check email.host, email.port" in line
+    assert "sent to 0/5 recipients" in report.line()
 
 
 def test_421_then_success_sends_once(tmp_path: Path) -> None:
@@ -141,7 +157,7 @@ def test_header_injection_and_script_titles_are_neutralised() -> None:
     )
     assert message["Subject"] == "Hello Bcc: victim@example.org"
     assert "Bcc" not in message
-    assert isinstance(message, EmailMessage)
+    assert message.as_bytes().count(b"\nBcc:") == 0
 
 
 def test_killed_between_recipients_resumes_without_resending(tmp_path: Path) -> None:
@@ -164,6 +180,9 @@ def test_killed_between_recipients_resumes_without_resending(tmp_path: Path) -> 
         resumed = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     assert resumed.returncode == 0, resumed.stderr
     assert "resumed ai-" in resumed.stdout
+    # #12: the resumed issue's own counts and all its recipients, not "0 stories ...; sent to 2/2 recipients"
+    assert "sent to 3/3 recipients, 2 this run; resumed ai-" in resumed.stdout
+    assert " 0 stories" not in resumed.stdout
     delivered = sorted(r.recipients[0] for r in handler.received)
     assert delivered == ["a@example.org", "b@example.org", "c@example.org"]
     ids = [r.message()["Message-ID"] for r in handler.received]

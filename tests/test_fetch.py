@@ -308,7 +308,8 @@ def test_teasers_get_their_pages_main_text_once() -> None:
 
 
 def test_full_text_sources_want_every_page() -> None:
-    (item,) = parse_all([FetchResult(Source.at("http://x.example/feed", full_text=True), "ok", _documents("rss20.xml"))])
+    source = Source.at("http://x.example/feed", full_text=True)
+    (item,) = parse_all([FetchResult(source, "ok", _documents("rss20.xml"))])
     assert item.teasers == (item.articles[0].id,)  # the second item has no link to fetch
 
 

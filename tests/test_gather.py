@@ -11,7 +11,7 @@ from pathlib import Path
 from conftest import SEEDS
 from http_server import LoopbackServer, Reply, conditional
 
-from digest import config, pipeline, store
+from digest import config, health, pipeline, store
 from digest.models import Source
 
 NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
@@ -104,7 +104,7 @@ path = "state.db"
 def test_check_reports_each_source_and_records_nothing(tmp_path: Path) -> None:
     with LoopbackServer({"/feed": Reply(body=FEED), "/gone": Reply(404)}) as server:
         settings = config.load(_check_config(tmp_path, server.url("/feed"), server.url("/gone")))
-        result = pipeline.check(settings, smtp=False)
+        result = health.check(settings, smtp=False)
     good, bad = result.sources
     assert (good.status, good.items, good.error) == ("ok", 5, None)
     assert bad.error is not None and "404" in bad.error and bad.hint and "[[sources]]" in bad.hint
@@ -119,7 +119,7 @@ def test_check_carries_recorded_failures_forward_without_writing_them(tmp_path: 
         with store.Store(tmp_path / "state.db") as state:
             for _ in range(2):
                 pipeline.gather([source], state=state, now=NOW)
-        result = pipeline.check(settings, smtp=False)
+        result = health.check(settings, smtp=False)
         with store.Store(tmp_path / "state.db") as state:
             recorded = state.feed_health(source.location)
     assert result.sources[0].failures == 3

@@ -91,6 +91,8 @@ def test_dry_run_writes_archive_and_feed_but_records_nothing(tmp_path: Path) -> 
     assert feedparser.parse((tmp_path / "out" / "ai.rss").read_bytes()).entries
     again = pipeline.run(settings, now=NOW, dry_run=True)
     assert again.reports[0].issue == "ai-2026-11-25", "a dry run recorded no issue"
+    assert not settings.state.exists(), "#12: a dry run before the first real one creates no state file"
+    assert f"wrote {settings.output.dir}/" in result.reports[0].line()
 
 
 ATOM = "{http://www.w3.org/2005/Atom}"

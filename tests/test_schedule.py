@@ -15,7 +15,7 @@ import pytest
 from conftest import write_config
 from smtp_server import Handler, smtp_server
 
-from digest import config, pipeline
+from digest import config, store
 from digest.config import DigestSettings
 from digest.errors import StateError
 from digest.schedule import catch_up_due, last_due, next_run
@@ -71,12 +71,12 @@ def test_no_run_when_the_last_issue_is_recent_or_too_late(tmp_path: Path) -> Non
 def test_lock_refuses_a_second_holder(tmp_path: Path) -> None:
     settings = config.load(write_config(tmp_path))
     with (
-        pipeline.exclusive(settings),
+        store.run_lock(settings.state),
         pytest.raises(StateError, match="in use by another"),
-        pipeline.exclusive(settings),
+        store.run_lock(settings.state),
     ):
         pass
-    with pipeline.exclusive(settings):
+    with store.run_lock(settings.state):
         pass  # released after use
 
 

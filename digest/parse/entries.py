@@ -9,6 +9,7 @@ from urllib.parse import urljoin
 from digest.errors import ParseError
 from digest.models import Article, Document, host
 from digest.parse.clean import canonical_url
+from digest.text import count
 
 
 def base_url(document: Document) -> str | None:
@@ -41,7 +42,7 @@ def usable(document: Document, articles: list[Article], warnings: list[str]) -> 
     usable = [a for a in articles if a.title or a.url or a.text]
     if len(usable) < len(articles):
         warnings.append(
-            f"{document.location}: skipped {len(articles) - len(usable)} entries with no title, link or text"
+            f"{document.location}: skipped {count(len(articles) - len(usable), 'entry')} with no title, link or text"
         )
     if not usable:
         raise ParseError(document.location, "no entry has a title, link or text", "check the feed at its source")

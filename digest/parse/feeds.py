@@ -14,6 +14,7 @@ from digest.errors import ParseError
 from digest.models import Article, Document
 from digest.parse.clean import control_free, html_to_text, library_error, paragraphs
 from digest.parse.entries import base_url, entry_url, identity, outlet_of, usable
+from digest.text import count
 
 # feedparser's loose parser expands a DOCTYPE's internal entities; a quadratic blowup turns 130 KB into gigabytes.
 _DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*(\[.*?\])?\s*>", re.S | re.I)
@@ -39,7 +40,9 @@ def parse_feed(document: Document) -> tuple[list[Article], list[str]]:
         raise _not_a_feed(document, library_error(str(parsed.get("bozo_exception", "malformed"))))
     if parsed.bozo:
         problem = library_error(str(parsed.get("bozo_exception", "malformed")))
-        warnings.append(f"{document.location}: malformed feed, read {len(parsed.entries)} entries anyway ({problem})")
+        warnings.append(
+            f"{document.location}: malformed feed, read {count(len(parsed.entries), 'entry')} anyway ({problem})"
+        )
     if not parsed.entries and not parsed.get("version"):
         raise _not_a_feed(document, "no RSS or Atom found")
     if not parsed.entries:

@@ -1,7 +1,10 @@
-"""Delivery: the email message (standard library MIME) and writing it out.
+"""The email channel: the message (standard library MIME), the SMTP connection (yagmail), retries.
 
 yagmail builds messages unfit for HTML digests (a <br> per newline, the HTML source as its text part), so
 the message is built here with EmailMessage: multipart/alternative, the text part first, HTML second.
+
+A server that cannot be reached is tried once per run, with `email.retries`: then every delivery still to
+make waits for the next run (ChannelDown), instead of each recipient paying for the same dead server.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import smtplib
 import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -23,9 +25,10 @@ from typing import Any, Protocol
 
 import yagmail
 
+from digest.channels import Outcome, retry_delays
 from digest.config import EmailSettings
-from digest.errors import DeliveryError
-from digest.models import Rendered
+from digest.errors import ChannelDown, DeliveryError
+from digest.models import Issue, Rendered
 from digest.text import one_line
 
 
@@ -64,6 +67,23 @@ def build_message(
     return message
 
 
+def issue_message(settings: EmailSettings, issue: Issue, recipient: str) -> EmailMessage:
+    """The message of one issue for one recipient, as sent and as `digest preview` writes it."""
+    return build_message(
+        Rendered(subject=issue.subject, html=issue.html, text=issue.text),
+        sender=settings.sender,
+        recipient=recipient,
+        issue=issue.id,
+        date=issue.created,
+        list_id=f"{issue.digest}.{domain(settings)}",
+        unsubscribe=settings.unsubscribe or None,
+    )
+
+
+def domain(settings: EmailSettings) -> str:
+    return settings.sender.rpartition("@")[2] or "localhost"
+
+
 def write_message(message: EmailMessage, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(message.as_bytes())
@@ -82,14 +102,6 @@ class Connection(Protocol):
     def close(self) -> None: ...
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """How one recipient's delivery ended: sent, rejected (5xx, final) or failed (retries exhausted)."""
-
-    status: str
-    error: str | None = None
-
-
 class YagmailConnection:
     """yagmail for the connection only: host, port, SSL/STARTTLS with verified certificates, login or OAuth2."""
 
@@ -105,13 +117,15 @@ class YagmailConnection:
         try:
             self.client = self._connect()
         except smtplib.SMTPAuthenticationError as exc:
-            raise DeliveryError(
+            raise ChannelDown(
                 f"SMTP login refused by {self.settings.host}: {exc.smtp_code} {_text(exc.smtp_error)}",
                 f"check email.user and ${self.settings.password_env}",
+                transient=False,
             ) from None
         except (smtplib.SMTPException, OSError) as exc:
-            raise DeliveryError(
-                f"cannot connect to SMTP server {self.settings.host}:{self.settings.port}: {exc}",
+            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            raise ChannelDown(
+                f"cannot connect to SMTP server {self.settings.host}:{self.settings.port}: {reason}",
                 "check email.host, email.port, email.security and email.ca_file",
             ) from None
 
@@ -181,14 +195,16 @@ def _password(settings: EmailSettings, environ: Mapping[str, str]) -> str:
     )
 
 
-def send(
+def send_message(
     connection: Connection,
     message: EmailMessage,
     *,
-    delays: Sequence[float] = (2.0, 10.0, 30.0),
+    delays: Sequence[float],
     sleep: Callable[[float], None] = time.sleep,
+    reconnect: Callable[[], None] | None = None,
 ) -> Outcome:
-    """Send one message; 4xx replies and connection errors are retried after each delay, 5xx is final."""
+    """Send one message; 4xx replies are retried after each delay, 5xx is final. A lost connection is given
+    to `reconnect` (which raises ChannelDown when the server is gone) before the message is tried again."""
     error = "not attempted"
     for delay in (*delays, None):
         try:
@@ -207,9 +223,70 @@ def send(
                 return Outcome("rejected", error)
         except (smtplib.SMTPException, OSError) as exc:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            if reconnect is not None:
+                reconnect()
+                continue
         if delay is not None:
             sleep(delay)
     return Outcome("failed", error)
+
+
+Connect = Callable[[], Connection]
+
+
+class EmailChannel:
+    """Email over one SMTP connection per run, opened once with retries."""
+
+    name = "email"
+
+    def __init__(
+        self,
+        settings: EmailSettings,
+        *,
+        connect: Connect | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self.connect = connect or (lambda: YagmailConnection(settings))
+        self.sleep = sleep
+
+    def key(self, issue: Issue, recipient: str) -> str:
+        return message_id(issue.id, recipient, domain(self.settings))
+
+    def open(self) -> EmailSession:
+        session = EmailSession(self)
+        session.reconnect()
+        return session
+
+
+class EmailSession:
+    def __init__(self, channel: EmailChannel) -> None:
+        self.channel = channel
+        self.connection: Connection | None = None
+        self.delays = retry_delays(channel.settings.retries, channel.settings.backoff)
+
+    def reconnect(self) -> None:
+        """(Re)open the connection, waiting out `email.retries`; ChannelDown when the server stays unreachable."""
+        connection = self.connection = self.connection or self.channel.connect()
+        for delay in (*self.delays, None):
+            connection.close()
+            try:
+                connection.open()
+                return
+            except ChannelDown as error:
+                if not error.transient or delay is None:
+                    raise
+            self.channel.sleep(delay)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def deliver(self, issue: Issue, recipient: str, key: str) -> Outcome:
+        connection = self.connection or self.channel.connect()
+        message = issue_message(self.channel.settings, issue, recipient)
+        return send_message(connection, message, delays=self.delays, sleep=self.channel.sleep, reconnect=self.reconnect)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
 
 
 def _text(reply: bytes | str) -> str:

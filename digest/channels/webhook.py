@@ -1,0 +1,210 @@
+"""The webhook channel: one HTTP POST of each issue to each webhook URL, as Slack-style blocks or as JSON.
+
+`slack` is an incoming-webhook body (`text` as the fallback, `blocks` for the layout) that Slack, Mattermost
+and Rocket.Chat accept; `json` is the issue itself (title, date, archive URL, stories with their sentences and
+outlets). Each POST carries an `Idempotency-Key` header, the delivery's lasting name, so a receiver can drop
+the repeat of a POST whose answer was lost. 5xx answers, timeouts and connection errors are retried with
+backoff; any other answer outside 2xx is final, recorded with the first line of its body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+
+from digest import __version__
+from digest.channels import Outcome, retry_delays
+from digest.models import Issue, Story, Webhook, iso
+from digest.text import one_line
+
+# Slack's limits: 50 blocks a message, 3000 characters a section, 150 a header; `text` is shown in
+# notifications and where blocks are not supported.
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_HEADER = 150
+MAX_ERROR = 200
+USER_AGENT = f"digest/{__version__} (+https://github.com/digest-news/digest)"
+
+
+ArchiveUrl = Callable[[Issue], str | None]
+
+
+class WebhookChannel:
+    """Webhooks of one digest; recipients are their URLs."""
+
+    name = "webhook"
+
+    def __init__(
+        self,
+        hooks: Sequence[Webhook],
+        archive_url: ArchiveUrl,
+        *,
+        timeout: float = 10.0,
+        retries: int = 2,
+        backoff: float = 2.0,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.formats = {hook.url: hook.format for hook in hooks}
+        self.archive_url = archive_url
+        self.timeout = timeout
+        self.delays = retry_delays(retries, backoff)
+        self.transport = transport
+        self.sleep = sleep
+
+    def key(self, issue: Issue, recipient: str) -> str:
+        return hashlib.sha256(f"{issue.id}\n{recipient}".encode()).hexdigest()[:32]
+
+    def open(self) -> WebhookSession:
+        client = httpx.Client(
+            transport=self.transport,
+            timeout=self.timeout,
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=False,  # a redirected POST would turn into a GET and deliver nothing
+        )
+        return WebhookSession(self, client)
+
+
+class WebhookSession:
+    def __init__(self, channel: WebhookChannel, client: httpx.Client) -> None:
+        self.channel = channel
+        self.client = client
+
+    def deliver(self, issue: Issue, recipient: str, key: str) -> Outcome:
+        body = payload(issue, self.channel.formats.get(recipient, "slack"), self.channel.archive_url(issue))
+        headers = {"Content-Type": "application/json", "Idempotency-Key": key}
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        error = "not attempted"
+        for delay in (*self.channel.delays, None):
+            try:
+                response = self.client.post(recipient, content=data, headers=headers)
+            except httpx.TransportError as exc:
+                reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                error = f"cannot reach the webhook ({reason}) (check its URL in `webhooks`, and that it is up)"
+            else:
+                if response.is_success:
+                    return Outcome("sent")
+                error = f"HTTP {response.status_code}{_first_line(response)}"
+                if response.status_code < 500 and response.status_code != 429:
+                    return Outcome("rejected", error)
+            if delay is not None:
+                self.channel.sleep(delay)
+        return Outcome("failed", error)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _first_line(response: httpx.Response) -> str:
+    line = one_line(response.text.strip().split("\n", 1)[0])[:MAX_ERROR] if response.content else ""
+    return f": {line}" if line else ""
+
+
+def payload(issue: Issue, kind: str, archive_url: str | None) -> dict[str, Any]:
+    return slack_payload(issue, archive_url) if kind == "slack" else json_payload(issue, archive_url)
+
+
+def json_payload(issue: Issue, archive_url: str | None) -> dict[str, Any]:
+    """The issue as data: what a receiver needs to show it or file it, with every credit."""
+    return {
+        "digest": issue.digest,
+        "issue": issue.id,
+        "title": issue.title,
+        "subject": issue.subject,
+        "date": iso(issue.created),
+        "archive_url": archive_url,
+        "stories": [_story(story) for story in issue.stories],
+    }
+
+
+def _story(story: Story) -> dict[str, Any]:
+    return {
+        "headline": story.headline,
+        "url": story.url,
+        "first_published": iso(story.first_published),
+        "update": story.update,
+        "sentences": [{"text": s.text, "outlet": s.outlet, "url": s.url} for s in story.sentences],
+        "outlets": [c.to_dict() for c in story.outlets],
+    }
+
+
+def slack_payload(issue: Issue, archive_url: str | None) -> dict[str, Any]:
+    """Header, then per story a section (linked headline, credited sentences) and a context line of its outlets.
+
+    A long issue keeps its first stories within MAX_BLOCKS and points to the archive for the rest.
+    """
+    blocks: list[dict[str, Any]] = [_header(issue.subject)]
+    stories = list(issue.stories)
+    shown = 0
+    for story in stories:
+        room = MAX_BLOCKS - len(blocks) - (1 if shown + 1 < len(stories) else 0)  # keep a block for "more"
+        if room < 3:
+            break
+        blocks += [_section(_story_text(story)), _context(story), {"type": "divider"}]
+        shown += 1
+    if shown < len(stories):
+        rest = len(stories) - shown
+        where = f" in the archive: {_link(archive_url, 'read the issue')}" if archive_url else ""
+        blocks.append(_section(f"{rest} more {'story' if rest == 1 else 'stories'}{where}"))
+    elif archive_url:
+        blocks.append(_context_text(_link(archive_url, "Read this issue on the web")))
+    return {"text": _fallback(issue, archive_url), "blocks": blocks}
+
+
+def _fallback(issue: Issue, archive_url: str | None) -> str:
+    headlines = "; ".join(s.headline for s in issue.stories[:5])
+    more = f" (+{len(issue.stories) - 5} more)" if len(issue.stories) > 5 else ""
+    return one_line(f"{issue.subject}: {headlines}{more}" + (f" {archive_url}" if archive_url else ""))
+
+
+def _header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": {"type": "plain_text", "text": _cut(one_line(text), MAX_HEADER)}}
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text, MAX_SECTION)}}
+
+
+def _context(story: Story) -> dict[str, Any]:
+    outlets = ", ".join(
+        _link(c.url, c.outlet) + (f" (copy of {_escape(c.copy_of)})" if c.copy_of else "") for c in story.outlets
+    )
+    return _context_text(f"Coverage: {outlets}")
+
+
+def _context_text(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(text, MAX_SECTION)}]}
+
+
+def _story_text(story: Story) -> str:
+    """The linked headline and as many whole credited sentences as a section holds (never half a link)."""
+    lines = [f"*{_link(story.url, _cut(story.headline, MAX_HEADER))}*"]
+    size = len(lines[0])
+    for sentence in story.sentences:
+        line = f"{_escape(sentence.text)} — {_link(sentence.url, sentence.outlet)}"
+        if size + 1 + len(line) > MAX_SECTION:
+            break
+        lines.append(line)
+        size += 1 + len(line)
+    return "\n".join(lines)
+
+
+def _link(url: str | None, label: str) -> str:
+    """Slack's <url|label>; `|` and `>` cannot appear inside either, so they are escaped or dropped."""
+    if not url:
+        return _escape(label)
+    return f"<{url.replace('|', '%7C').replace('>', '%3E')}|{_escape(label).replace('|', '¦')}>"
+
+
+def _escape(text: str) -> str:
+    """Slack's mrkdwn needs only these three escaped; everything else is literal text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
