@@ -598,7 +598,7 @@ _ONLY_WITH = {
     "title": ("url", "sitemap"),
     "site": ("url", "sitemap"),
     "outlet": ("url", "path", "sitemap"),
-    "full_text": ("url", "opml", "search"),
+    "full_text": ("url", "path", "opml", "search"),
 }
 
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 from conftest import DATA, SEEDS
 from http_server import LoopbackServer, Reply
 
-from digest import config
+from digest import config, pipeline, store
 from digest.cli import main
 from digest.errors import ConfigError
 from digest.models import SourceKind
@@ -246,3 +246,34 @@ def test_every_sources_command_and_option_is_in_readmes_command_table() -> None:
         for parameter in command.params:
             flags = [f for f in parameter.opts if f.startswith("--") and f not in ("--config", "--help")]
             assert all(flag in row for flag in flags), f"`digest sources {name}` options missing from its row"
+
+
+def test_a_title_two_sources_share_removes_neither(tmp_path: Path) -> None:
+    path = _config(tmp_path)
+    with path.open("a", encoding="utf-8") as file:
+        for url in ("https://a.example/feed", "https://b.example/feed"):
+            file.write(f'\n[[sources]]\nurl = "{url}"\ntitle = "Same"\n')
+    before = path.read_text(encoding="utf-8")
+    shared = _digest("sources", "remove", "Same", "--config", str(path))
+    by_url = _digest("sources", "remove", "https://b.example/feed", "--config", str(path))
+    assert shared.exit_code == 1 and "is the title of 2 sources" in shared.stderr
+    assert by_url.stdout == f"removed https://b.example/feed from {path}\n"
+    assert [s.location for s in config.load(path).sources][-1] == "https://a.example/feed"
+    assert len(path.read_text(encoding="utf-8")) < len(before)
+
+
+def test_list_shows_each_sources_last_health_and_creates_no_state(tmp_path: Path) -> None:
+    path = _config(tmp_path)
+    with LoopbackServer({"/gone": Reply(404)}) as server:
+        gone = server.url("/gone")
+        with path.open("a", encoding="utf-8") as file:
+            file.write(f'\n[[sources]]\nurl = "{gone}"\n')
+        before = _digest("sources", "list", "--config", str(path))
+        assert not (tmp_path / "state.db").exists()
+        with store.Store(tmp_path / "state.db") as state:
+            pipeline.gather(config.load(path).sources, state=state)
+    after = _digest("sources", "list", "--config", str(path))
+    assert before.exit_code == 0 and "404" not in before.stdout
+    rows = [line for line in after.stdout.splitlines() if "│ feed " in line]
+    assert rows and "error: HTTP 404" in rows[0]
+    assert any("│ folder " in line and "│ ok " in line for line in after.stdout.splitlines())

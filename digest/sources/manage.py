@@ -183,22 +183,26 @@ def remove(path: Path, what: str) -> list[str]:
     """Take out the [[sources]] tables whose url, path, sitemap, opml or title is `what`; what went."""
     settings = config.load(path)
     base = path.parent
-    removed: list[str] = []
 
     def matches(table: Table) -> bool:
         named = [str(table.get(k)) for k in ("url", "sitemap", "opml", "search", "title") if table.get(k)]
         local = table.get("path")
-        hit = what in named or (local is not None and _same_path(base / str(local), what, base))
-        if hit:
-            removed.append(str(next(iter(named), local)))
-        return hit
+        return what in named or (local is not None and _same_path(base / str(local), what, base))
 
+    tables = configfile.tables(configfile.read(path))
+    found = [_label(table) for table in tables if matches(table)]
+    titled = [_label(table) for table in tables if table.get("title") == what]
+    if len(titled) > 1:
+        raise SourceError(what, f"is the title of {len(titled)} sources ({', '.join(titled)})", "remove one by its URL")
     if configfile.remove(path, matches):
-        return removed
-    listed = next((s for s in settings.sources if what == s.location), None)
-    if listed is not None:
+        return found
+    if any(what == s.location for s in settings.sources):
         raise SourceError(what, "comes from an OPML list or a search in config.toml", "remove it there")
     raise SourceError(what, f"is not a source in {path}", "see `digest sources list` for the sources")
+
+
+def _label(table: Table) -> str:
+    return str(next((table[k] for k in ("url", "path", "sitemap", "opml", "search") if k in table), "?"))
 
 
 def _same_path(configured: Path, given: str, base: Path) -> bool:
