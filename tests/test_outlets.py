@@ -78,6 +78,7 @@ def test_an_items_source_element_credits_its_publisher_and_leaves_the_title_clea
     articles, _ = parse(document)
     assert [a.outlet for a in articles] == ["The Ledger", "Northgate Courier", "Circuit Review"]
     assert articles[0].title == "Port Calder harbour trials robot cranes after night-shift shortage"
+    assert articles[0].text == articles[0].title  # the teaser without the publisher's name after it
 
 
 def test_a_json_feed_title_is_cleaned_against_its_home_page() -> None:

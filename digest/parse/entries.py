@@ -35,12 +35,14 @@ def entry_outlet(document: Document, publisher: str, feed_outlet: str) -> str:
     return document.source.outlet or textlib.one_line(publisher) or feed_outlet
 
 
-def without_publisher(title: str | None, publisher: str) -> str | None:
-    """A title with the publisher's name its aggregator appends ("Headline - The Ledger") taken off."""
-    suffix = f" - {textlib.one_line(publisher)}"
-    if title and publisher.strip() and title.endswith(suffix) and len(title) > len(suffix):
-        return title[: -len(suffix)].rstrip()
-    return title
+def without_publisher(value: str | None, publisher: str, separators: Sequence[str] = (" - ",)) -> str | None:
+    """A title (or teaser) with the publisher's name its aggregator appends ("Headline - The Ledger") taken off."""
+    name = textlib.one_line(publisher)
+    for separator in separators if name else ():
+        suffix = separator + name
+        if value and value.endswith(suffix) and len(value) > len(suffix):
+            return value[: -len(suffix)].rstrip()
+    return value
 
 
 # Words a feed's title adds to its site's name: the format, and "latest news" in the languages feeds come in.

@@ -91,6 +91,8 @@ def _entry(entry: Any, document: Document, feed_outlet: str, base: str | None) -
     # The fullest of content and summary, chosen before conversion so only one is converted.
     details = [*entry.get("content", []), entry.get("summary_detail") or {}]
     text = _text_of(max(details, key=lambda d: len(d.get("value") or "")))
+    if publisher:  # Google News teasers are the headline and the publisher's name: the name is no sentence
+        text = without_publisher(text, publisher, (" - ", " ", "\n\n")) or ""
     return Article(
         id=identity(url, entry.get("id"), document.source.location, title, text),
         text=text,

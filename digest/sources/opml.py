@@ -19,7 +19,7 @@ import listparser
 from digest.errors import InputError
 from digest.models import is_web_url
 
-# An OPML file needs no DOCTYPE; without it no entity can expand (billion laughs) in the strict pass.
+# An OPML file needs no DOCTYPE; without it no entity can expand (billion laughs) in either parser.
 _DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*(\[.*?\])?\s*>", re.S | re.I)
 _FIX = "fix the XML at that line, or export the list again from your feed reader"
 
@@ -47,11 +47,12 @@ class OpmlList:
 
 def read_opml(data: bytes, name: str) -> OpmlList:
     """The feeds of an OPML file; raises InputError naming the line of broken XML, or saying it is not OPML."""
+    data = _DOCTYPE.sub(b"", data.lstrip(), count=1)
     root = _strict(data, name)
     body = root.find("body")
     if root.tag.lower() != "opml" or body is None:
         raise InputError(f"{name}: not an OPML file (its root is <{root.tag}>)", "export the list as OPML")
-    parsed: Any = listparser.parse(data)
+    parsed: Any = listparser.parse(data)  # bytes: given a str that is a URL, listparser would fetch it
     sites = {_attr(o, "xmlurl").strip(): _attr(o, "htmlurl").strip() for o in body.iter("outline")}
     feeds: dict[str, OpmlFeed] = {}
     for feed in parsed.feeds:
@@ -82,7 +83,7 @@ def _names_a_page(outline: ElementTree.Element) -> bool:
 
 def _strict(data: bytes, name: str) -> ElementTree.Element:
     try:
-        return ElementTree.fromstring(_DOCTYPE.sub(b"", data.lstrip(), count=1))
+        return ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:
         line, _ = exc.position
         problem = str(exc).split(":", 1)[0]
