@@ -619,8 +619,16 @@ def _listed_sources(
     if kind == "search":
         language, region = values["language"] or "en", values["region"] or "US"
         queries = [values["query"]] if values["query"] else list(dict.fromkeys(topics))
-        urls = [search.search_url(values["search"], query, language, region) for query in queries]
-        return [Source(url, SourceKind.SEARCH, full_text=values["full_text"]) for url in urls]
+        return [
+            Source(
+                search.search_url(values["search"], query, language, region),
+                SourceKind.SEARCH,
+                full_text=values["full_text"],
+                title=f"{values['search']}: {query}",
+                category=values["category"],
+            )
+            for query in queries
+        ]
     if kind == "sitemap":
         if not re.match(r"https?://", values["sitemap"]):
             raise reader.fail(f"sources[{index}].sitemap", "must start with http:// or https://", "sources", index)

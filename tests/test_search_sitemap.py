@@ -72,6 +72,7 @@ def test_a_search_sources_own_query_replaces_the_topic(tmp_path: Path) -> None:
     path = _config(tmp_path, '[[sources]]\nsearch = "bing-news"\nquery = "harbour robots"\n')
     (search,) = [s for s in config.load(path).sources if s.kind is SourceKind.SEARCH]
     assert search.location.startswith("https://www.bing.com/news/search?q=harbour+robots&format=rss")
+    assert search.title == "bing-news: harbour robots"  # how `digest sources list` and the OPML export name it
 
 
 def test_a_search_sources_query_that_does_not_parse_stops_the_load_naming_its_line(tmp_path: Path) -> None:
