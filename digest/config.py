@@ -423,11 +423,7 @@ def load(path: str | Path) -> Config:
         raise ConfigError(f"{path}: no such config file", "pass --config PATH or create config.toml") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}", "check the file's permissions and encoding") from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}", "fix the syntax at that line") from None
-    return _build(path, text, doc)
+    return load_text(path, text)
 
 
 def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
