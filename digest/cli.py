@@ -237,3 +237,98 @@ def _print_table(stories: Iterable[Story]) -> None:
         outlets = _outlets(c.outlet + (" (copy)" if c.copy_of else "") for c in story.outlets)
         table.add_row(str(number), story.headline, outlets, str(story.articles))
     Console(width=max(100, Console().width)).print(table)
+
+
+# -- digest sources (#16): list, add, remove, import and export the sources in config.toml ----------------------
+
+
+@main.group()
+def sources() -> None:
+    """List, add, remove, import (OPML) and export the sources in config.toml, editing it in place."""
+
+
+@sources.command(name="list")
+@_config_option
+@_fail_cleanly
+def sources_list(config_path: Path) -> None:
+    """Each source with its kind, outlet, folder and last health (from the state, if there is one)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from digest.sources import manage
+
+    table = Table(title=f"Sources in {config_path}")
+    for column in ("kind", "source", "outlet", "folder", "status", "last success", "items"):
+        table.add_column(column, overflow="fold")
+    for row in manage.rows(config.load(config_path)):
+        health = row.health
+        status = (health.status if not health.error else f"{health.status}: {health.error}") if health else "-"
+        items = str(health.items) if health else "-"
+        last = _when(health.last_success if health else None)
+        table.add_row(row.kind, row.location, row.outlet or "-", row.category or "-", status, last, items)
+    Console(width=max(100, Console().width)).print(table)
+
+
+@sources.command(name="add")
+@click.argument("location")
+@_config_option
+@click.option("--first", is_flag=True, help="When the site has several feeds, take the first it lists.")
+@click.option("--pick", metavar="TITLE", help="When the site has several feeds, take the one with this title or URL.")
+@click.option("--outlet", metavar="NAME", help="Credit its articles to this outlet name.")
+@click.option("--category", metavar="FOLDER", help='Its folder in an OPML export, like "Tech/AI".')
+@click.option("--full-text", is_flag=True, help="Read every article's page for its full text.")
+@_fail_cleanly
+def sources_add(
+    location: str,
+    config_path: Path,
+    first: bool,
+    pick: str | None,
+    outlet: str | None,
+    category: str | None,
+    full_text: bool,
+) -> None:
+    """Add a feed URL, a site's address (its feed is found), a feed file or a folder to config.toml."""
+    from digest.sources import manage
+
+    message = manage.add(
+        config_path, location, first=first, pick=pick, outlet=outlet, category=category, full_text=full_text
+    )
+    click.echo(message)
+
+
+@sources.command(name="remove")
+@click.argument("location")
+@_config_option
+@_fail_cleanly
+def sources_remove(location: str, config_path: Path) -> None:
+    """Remove the source with this URL, path or title from config.toml."""
+    from digest.sources import manage
+
+    for removed in manage.remove(config_path, location):
+        click.echo(f"removed {removed} from {config_path}")
+
+
+@sources.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_config_option
+@_fail_cleanly
+def sources_import(file: Path, config_path: Path) -> None:
+    """Add each feed of an OPML file (a feed reader's export) to config.toml, once, with its folder."""
+    from digest.sources import manage
+
+    click.echo(manage.import_opml(config_path, file).line(file, config_path))
+
+
+@sources.command(name="export")
+@_config_option
+@_fail_cleanly
+def sources_export(config_path: Path) -> None:
+    """Print the feed sources as OPML 2.0, their categories as folders (files, folders and sitemaps left out)."""
+    from datetime import UTC
+
+    from digest.sources import manage
+
+    text, left_out = manage.export_opml(config.load(config_path), datetime.now(UTC))
+    click.echo(text, nl=False)
+    if left_out:
+        click.echo(f"note: {left_out} sources are not feeds (files, folders, sitemaps) and are left out", err=True)

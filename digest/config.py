@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
-from digest.errors import ConfigError, QueryError
+from digest.errors import ConfigError, DigestError, QueryError
 from digest.models import WEBHOOK_FORMATS, FetchLimits, Source, SourceKind, Webhook
 from digest.query import parse_query
+from digest.sources import opml, search
 from digest.text import count
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -228,6 +229,16 @@ def _url_or_empty(value: Any) -> str | None:
     return None if ok else 'must be an http(s) URL like "https://example.org/digest/" or ""'
 
 
+def _language(value: Any) -> str | None:
+    ok = re.fullmatch(r"[a-z]{2,3}", value)
+    return None if ok else 'must be a two-letter language code like "en" or "de"'
+
+
+def _region(value: Any) -> str | None:
+    ok = re.fullmatch(r"[A-Z]{2}", value)
+    return None if ok else 'must be a two-letter country code in capitals like "US" or "GB"'
+
+
 def _slug_check(value: Any) -> str | None:
     ok = re.fullmatch(r"[a-z0-9][a-z0-9-]*", value)
     return None if ok else 'must be lowercase letters, digits and dashes, like "ai-daily"'
@@ -308,6 +319,16 @@ _SOURCE_KEYS: dict[str, _Key] = {
     "path": _Key(str, None, _not_blank),
     "outlet": _Key(str, None, _not_blank),
     "full_text": _Key(bool, False),
+    # Sources of sources, and their details (#16): see _listed_sources.
+    "opml": _Key(str, None, _not_blank),
+    "search": _Key(str, None, _one_of(*search.ENGINES)),
+    "sitemap": _Key(str, None, _not_blank),
+    "query": _Key(str, None, _topic),
+    "language": _Key(str, None, _language),
+    "region": _Key(str, None, _region),
+    "title": _Key(str, None, _not_blank),
+    "category": _Key(str, None, _not_blank),
+    "site": _Key(str, None, _url_or_empty),
 }
 
 
@@ -402,11 +423,7 @@ def load(path: str | Path) -> Config:
         raise ConfigError(f"{path}: no such config file", "pass --config PATH or create config.toml") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}", "check the file's permissions and encoding") from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}", "fix the syntax at that line") from None
-    return _build(path, text, doc)
+    return load_text(path, text)
 
 
 def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
@@ -440,10 +457,11 @@ def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
         backoff=float(e["backoff"]),
     )
     w = tables["webhook"]
+    digests = _digests(reader, path, doc, email.to)
     return Config(
         path=path,
-        digests=_digests(reader, path, doc, email.to),
-        sources=_sources(reader, path, doc.get("sources")),
+        digests=digests,
+        sources=_sources(reader, path, doc.get("sources"), tuple(d.topic for d in digests)),
         cluster=ClusterSettings(
             float(c["threshold"]), float(c["copy_threshold"]), float(c["max_gap_days"]), c["continuity_days"]
         ),
@@ -530,7 +548,7 @@ def _local_source(reader: _Reader, path: Path, index: int) -> tuple[str, SourceK
     raise reader.fail(f"sources[{index}].path", f"names no file or folder ({path})", "sources", index)
 
 
-def _sources(reader: _Reader, path: Path, raw: Any) -> tuple[Source, ...]:
+def _sources(reader: _Reader, path: Path, raw: Any, topics: tuple[str, ...] = ()) -> tuple[Source, ...]:
     if not isinstance(raw, list) or not raw:
         raise ConfigError(
             f"{path}: sources is missing or empty",
@@ -539,13 +557,126 @@ def _sources(reader: _Reader, path: Path, raw: Any) -> tuple[Source, ...]:
     sources = []
     for index, item in enumerate(raw):
         values = reader.table(item, "sources", _SOURCE_KEYS, index)
+        listed = _listed_sources(reader, path, values, index, topics)
+        if listed is not None:
+            sources.extend(listed)
+            continue
         if (values["url"] is None) == (values["path"] is None):
-            raise reader.fail(f"sources[{index}]", "needs exactly one of url or path", "sources", index)
+            raise reader.fail(f"sources[{index}]", f"needs exactly one of {_LOCATION_KEYS}", "sources", index)
         if values["url"] is not None and not re.match(r"https?://", values["url"]):
             raise reader.fail(f"sources[{index}].url", "must start with http:// or https://", "sources", index)
         if values["url"] is not None:
             location, kind = values["url"], SourceKind.FEED
         else:
             location, kind = _local_source(reader, path.parent / values["path"], index)
-        sources.append(Source(location, kind, outlet=values["outlet"], full_text=values["full_text"]))
-    return tuple(sources)
+        sources.append(
+            Source(
+                location,
+                kind,
+                outlet=values["outlet"],
+                full_text=values["full_text"],
+                title=values["title"],
+                category=values["category"],
+                site=values["site"] or None,
+            )
+        )
+    return _each_once(sources)
+
+
+# -- sources of sources (#16): an OPML list, a news search on the topic, a news sitemap ---------------------------
+
+_LOCATION_KEYS = "url or path (or opml, search, sitemap)"
+# Which keys go with which kind of source, beside its location key; outlet, full_text and category go with several.
+_ONLY_WITH = {
+    "query": ("search",),
+    "region": ("search",),
+    "language": ("search", "sitemap"),
+    "title": ("url", "sitemap"),
+    "site": ("url", "sitemap"),
+    "outlet": ("url", "path", "sitemap"),
+    "full_text": ("url", "path", "opml", "search"),
+}
+
+
+def _listed_sources(
+    reader: _Reader, path: Path, values: dict[str, Any], index: int, topics: tuple[str, ...]
+) -> list[Source] | None:
+    """The sources an `opml`, `search` or `sitemap` table stands for; None for a `url` or `path` table."""
+    given = [key for key in ("url", "path", "opml", "search", "sitemap") if values[key] is not None]
+    if len(given) != 1:
+        raise reader.fail(f"sources[{index}]", f"needs exactly one of {_LOCATION_KEYS}", "sources", index)
+    kind = given[0]
+    for key, kinds in _ONLY_WITH.items():
+        if values[key] not in (None, False) and kind not in kinds:
+            allowed = " or ".join(kinds)
+            raise reader.fail(f"sources[{index}].{key}", f"goes only with {allowed}, not {kind}", "sources", index)
+    if kind == "opml":
+        return _opml_sources(reader, path.parent / values["opml"], values, index)
+    if kind == "search":
+        language, region = values["language"] or "en", values["region"] or "US"
+        queries = [values["query"]] if values["query"] else list(dict.fromkeys(topics))
+        return [
+            Source(
+                search.search_url(values["search"], query, language, region),
+                SourceKind.SEARCH,
+                full_text=values["full_text"],
+                title=f"{values['search']}: {query}",
+                category=values["category"],
+            )
+            for query in queries
+        ]
+    if kind == "sitemap":
+        if not re.match(r"https?://", values["sitemap"]):
+            raise reader.fail(f"sources[{index}].sitemap", "must start with http:// or https://", "sources", index)
+        return [
+            Source(
+                values["sitemap"],
+                SourceKind.SITEMAP,
+                outlet=values["outlet"],
+                language=values["language"],
+                title=values["title"],
+                category=values["category"],
+                site=values["site"] or None,
+            )
+        ]
+    return None
+
+
+def _opml_sources(reader: _Reader, file: Path, values: dict[str, Any], index: int) -> list[Source]:
+    """The feeds of an OPML file, read at load; its folders are their categories (the table's `category` else)."""
+    try:
+        listed = opml.read_opml(file.read_bytes(), str(file))
+    except FileNotFoundError:
+        raise reader.fail(f"sources[{index}].opml", f"names no file ({file})", "sources", index) from None
+    except OSError as exc:
+        raise reader.fail(f"sources[{index}].opml", f"cannot be read ({exc.strerror})", "sources", index) from None
+    except DigestError as error:
+        raise ConfigError(f"sources[{index}].opml: {error.message}", error.hint) from None
+    return [
+        Source(
+            feed.url,
+            SourceKind.FEED,
+            full_text=values["full_text"],
+            title=feed.title,
+            category=feed.category or values["category"],
+            site=feed.site,
+        )
+        for feed in listed.feeds
+    ]
+
+
+def _each_once(sources: list[Source]) -> tuple[Source, ...]:
+    """One source per location: a feed both listed in an OPML file and in its own table is fetched once."""
+    seen: dict[tuple[str, SourceKind], Source] = {}
+    for source in sources:
+        seen.setdefault((source.location, source.kind), source)
+    return tuple(seen.values())
+
+
+def load_text(path: str | Path, text: str) -> Config:
+    """Validate config text as if it were the file at `path`: what an in-place edit checks before it writes."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}", "fix the syntax at that line") from None
+    return _build(Path(path), text, doc)

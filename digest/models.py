@@ -23,6 +23,8 @@ class SourceKind(StrEnum):
     PAGE = "page"  # an article's web page at an http(s) URL, read for its main text (full text of a teaser)
     FILE = "file"  # a local file: a feed, or one article (.md, .txt, .html)
     FOLDER = "folder"  # a local folder of article and feed files
+    SEARCH = "search"  # a news search's feed (Google News, Bing News): each item credited to its own publisher
+    SITEMAP = "sitemap"  # a news sitemap at an http(s) URL: its pages, read for their main text
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,11 @@ class Source:
     kind: SourceKind
     outlet: str | None = None
     full_text: bool = False
+    language: str | None = None  # a sitemap's pages in this language only (ISO 639: "en"); None: all
+    # How a reader's list shows it (OPML import and export, `digest sources list`); no stage reads these.
+    title: str | None = None
+    category: str | None = None  # its folder, "Tech/AI"
+    site: str | None = None  # the site's home page (OPML htmlUrl)
 
     @classmethod
     def at(cls, location: str, outlet: str | None = None, full_text: bool = False) -> Source:
@@ -45,7 +52,10 @@ class Source:
 
     @property
     def remote(self) -> bool:
-        return self.kind in (SourceKind.FEED, SourceKind.PAGE)
+        return self.kind in _REMOTE
+
+
+_REMOTE = frozenset({SourceKind.FEED, SourceKind.PAGE, SourceKind.SEARCH, SourceKind.SITEMAP})
 
 
 # What a local folder's files may be: articles, or feeds (a feed file's suffix does not say which format it holds).

@@ -24,6 +24,7 @@ from digest.models import (
     Cluster,
     Digest,
     FetchLimits,
+    FetchResult,
     Ingested,
     Issue,
     Rendered,
@@ -192,6 +193,13 @@ def preview(config: Config, now: datetime | None = None) -> Preview:
 def read_articles(locations: Sequence[str]) -> Gathered:
     """Articles from feed URLs, feed files or folders given on the command line."""
     return gather([Source.at(location) for location in locations])
+
+
+def probe(urls: Sequence[str], *, limits: FetchLimits = fetch.DEFAULT_LIMITS) -> list[tuple[FetchResult, Ingested]]:
+    """Each URL fetched as a feed and parsed, beside the bytes it gave: `digest sources add` tells a feed from
+    a web page with these, and finds a page's feeds in its bytes (digest/sources/manage.py)."""
+    results = fetch.fetch_all([Source(url, SourceKind.FEED) for url in urls], limits=limits)
+    return [(result, parse.ingest(result)) for result in results]
 
 
 def cluster_articles(articles: Sequence[Article], settings: clusterer.Settings) -> list[Cluster]:

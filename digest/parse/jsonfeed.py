@@ -27,7 +27,7 @@ def parse_json_feed(document: Document) -> tuple[list[Article], list[str]]:
     base = (
         base_url(document) or _string(feed.get("feed_url")) or None
     )  # a local file's items resolve against its feed_url
-    outlet = outlet_of(document, textlib.one_line(_string(feed.get("title"))), base)
+    outlet = outlet_of(document, [_string(feed.get("title"))], _string(feed.get("home_page_url")) or None)
     skipped = sum(not isinstance(item, dict) for item in items)
     if skipped:
         what = "is not a JSON object" if skipped == 1 else "are not JSON objects"
