@@ -67,7 +67,7 @@ GRID: list[Candidate] = [
     ),
     *(
         ("centroid", Tuning(per_article=depth, title_weight=t, phrase_weight=p, lead_weight=lead))
-        for depth, t, p, lead in itertools.product((10, 30), (0.25, 0.75), (0.25, 0.75), (0.2, 0.6))
+        for depth, t, p, lead in itertools.product((10, 30, 60), (0.25, 0.75), (0.25, 0.75), (0.2, 0.6))
     ),
     ("centroid", Tuning(per_article=30, floor=0.0, mmr_lambda=0.5)),
     ("lexrank", Tuning(per_article=30)),

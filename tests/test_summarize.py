@@ -265,7 +265,7 @@ def test_shared_seed_sentences_are_verbatim_and_whole(shared_clusters: list[Clus
 
 
 def test_pool_is_bounded_for_large_clusters() -> None:
-    body = "\n".join(f"Sentence number {i} of this long report says something about the harbour." for i in range(50))
+    body = "\n".join(f"Sentence number {i} of this long report says something about the harbour." for i in range(99))
     articles = [Article(f"a{i}", body.replace("harbour", f"harbour {i}"), outlet=f"o{i}") for i in range(150)]
     assert len(pool(articles, DEFAULT.per_article)) <= max(POOL_LIMIT, MIN_PER_ARTICLE * len(articles))
     assert len(pool(articles[:3], DEFAULT.per_article)) == 3 * DEFAULT.per_article

@@ -13,7 +13,7 @@ class Tuning:
     """What `summarize` may be tuned by. The defaults are what 5-fold cross-validation chose on WikinewsSum dev
     (with the method "centroid"): in four folds of five the same values were chosen on the other four."""
 
-    per_article: int = 30  # sentences of each article's opening in the pool (POOL_LIMIT may give fewer)
+    per_article: int = 60  # sentences of each article's opening in the pool (POOL_LIMIT may give fewer)
     # concepts: Gillick & Favre's concept coverage; the budget is its only knob, these say what a concept is.
     titles: bool = True  # an outlet's title counts among the bigrams it uses
     exact: bool = True  # the ILP solved exactly (HiGHS), or the cost-scaled greedy approximation
