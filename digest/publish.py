@@ -193,18 +193,27 @@ def _issue_entry(generator: FeedGenerator, site: Site, issue: Issue) -> None:
 
 
 def _story_entry(generator: FeedGenerator, site: Site, issue: Issue, story: Story, position: int) -> None:
-    """One story as an entry, linked to its anchor on the issue's page (where every outlet is listed)."""
+    """One story as an entry: its headline links to the article it is the title of, as in the email, and its
+    anchor on the issue's page (where every outlet is listed) ends the description. (Not a rel="related"
+    link: feedgen 1.0 writes no rel on an entry's links, so it would be a second alternate, a validator error.)"""
     entry = generator.add_entry(order="append")
     entry.id(f"tag:digest,{issue.created.date().isoformat()}:{issue.digest}/{issue.id}/{story.id}")
     entry.guid(entry.id(), permalink=False)
     entry.title(story.headline)
-    entry.link(href=f"{site.url(archive_path(issue.digest, issue.id))}#{anchor(position)}")
+    page = f"{site.url(archive_path(issue.digest, issue.id))}#{anchor(position)}"
+    article = _web_url(story.headline_url or story.url)
+    entry.link(href=article or page)
     # A second apart in the issue's order: feed readers sort by it, and the validator warns on equal updates.
     when = issue.created - timedelta(seconds=position - 1)
     entry.published(when)
     entry.updated(when)
     text = " ".join(f"{s.text} ({s.outlet})" for s in story.sentences)
-    entry.description(text or story.headline)
+    entry.description(f"{text or story.headline} Every outlet: {page}")
+
+
+def _web_url(url: str | None) -> str | None:
+    """An http(s) link from a feed, or None: a feed reader must not be handed a javascript: or data: link."""
+    return url if url and url.lower().startswith(("http://", "https://")) else None
 
 
 def _summary(issue: Issue) -> str:

@@ -17,6 +17,7 @@ from digest import config, pipeline, publish, render
 from digest.models import Credit, Issue, Sentence, Story
 
 NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+COURIER = "https://courier.example/b"
 
 
 def _issue(day: int, title: str = "Studio sues <b>startup</b> & co") -> Issue:
@@ -25,7 +26,9 @@ def _issue(day: int, title: str = "Studio sues <b>startup</b> & co") -> Issue:
         headline=title,
         url="https://ledger.example/a",
         sentences=(Sentence("A studio sued a startup on Monday.", "The Ledger", "https://ledger.example/a"),),
-        outlets=(Credit("The Ledger", "https://ledger.example/a", "Studio sues"),),
+        outlets=(Credit("The Ledger", "https://ledger.example/a", "Studio sues"), Credit("Courier", COURIER, title)),
+        headline_url=COURIER,  # the headline is the Courier's title; the first report is the Ledger's
+        headline_outlet="Courier",
     )
     created = NOW + timedelta(days=day)
     return Issue(
@@ -70,7 +73,16 @@ def test_story_granularity_escapes_titles(tmp_path: Path) -> None:
     raw = (tmp_path / "ai.rss").read_text()
     assert "<title>Studio sues &lt;b&gt;startup&lt;/b&gt; &amp; co</title>" in raw
     parsed = feedparser.parse(raw.encode())
-    assert parsed.entries[0].link == "https://digest.example.org/archive/ai/2026-11-25.html#s1"  # its anchor
+    assert parsed.entries[0].link == COURIER  # the headline links to the article it is the title of
+    assert "Every outlet: https://digest.example.org/archive/ai/2026-11-25.html#s1" in parsed.entries[0].summary
+
+
+def test_a_story_entry_never_links_to_an_unsafe_url(tmp_path: Path) -> None:
+    issue = _issue(0)
+    story = replace(issue.stories[0], headline_url="javascript:alert(1)", url="data:text/html,x")
+    publish.publish(_site(tmp_path), [replace(issue, stories=(story,))], keep=5, granularity="story")
+    entry = feedparser.parse((tmp_path / "ai.rss").read_bytes()).entries[0]
+    assert entry.link == "https://digest.example.org/archive/ai/2026-11-25.html#s1"
 
 
 def test_archive_pages_and_index_link_up(tmp_path: Path) -> None:
@@ -153,8 +165,11 @@ def validator_problems(rss: bytes, atom: bytes, base: str) -> list[str]:
             if not entry.findtext(f"{ATOM}{tag}"):
                 problems.append(f"atom entry: missing {tag}")
         datetime.fromisoformat(entry.findtext(f"{ATOM}updated") or "")
-        link = entry.find(f"{ATOM}link")
-        absolute("atom entry link", None if link is None else link.get("href"))
+        alternates = [link for link in entry.findall(f"{ATOM}link") if link.get("rel", "alternate") == "alternate"]
+        if len(alternates) != 1:
+            problems.append(f"atom entry: {len(alternates)} alternate links")
+        for link in entry.findall(f"{ATOM}link"):
+            absolute("atom entry link", link.get("href"))
         body = entry.find(f"{ATOM}content")
         if body is not None:
             if body.get("type", "text") not in ("text", "html"):
