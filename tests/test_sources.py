@@ -9,7 +9,6 @@ import shutil
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner, Result
 from conftest import DATA, SEEDS
@@ -234,18 +233,6 @@ def test_new_source_keys_are_checked_at_load(tmp_path: Path, table: str, problem
     with pytest.raises(ConfigError, match=r"config\.toml:\d+: sources\[1\]") as raised:
         config.load(path)
     assert problem in str(raised.value)
-
-
-def test_every_sources_command_and_option_is_in_readmes_command_table() -> None:
-    readme = (SEEDS.parent / "README.md").read_text(encoding="utf-8").split("## Commands", 1)[1].split("\n## ", 1)[0]
-    group = main.commands["sources"]
-    assert isinstance(group, click.Group)
-    for name, command in group.commands.items():
-        row = next((line for line in readme.splitlines() if line.startswith(f"| `digest sources {name}")), None)
-        assert row is not None, f"`digest sources {name}` is missing from README's command table"
-        for parameter in command.params:
-            flags = [f for f in parameter.opts if f.startswith("--") and f not in ("--config", "--help")]
-            assert all(flag in row for flag in flags), f"`digest sources {name}` options missing from its row"
 
 
 def test_a_title_two_sources_share_removes_neither(tmp_path: Path) -> None:
