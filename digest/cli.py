@@ -8,8 +8,9 @@ import logging
 import sys
 import webbrowser
 from collections import Counter
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -18,7 +19,7 @@ import click
 from digest import __version__, config, health, jsonl, pipeline, store
 from digest.cluster import Settings
 from digest.errors import DigestError
-from digest.models import Story
+from digest.models import FeedHealth, Story
 from digest.text import count
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,7 +71,18 @@ def preview(config_path: Path, open_browser: bool, explain: bool) -> None:
     for path in result.paths:
         click.echo(f"wrote {path}")
     if open_browser:
-        webbrowser.open(result.paths[0].resolve().as_uri())
+        _open_in_browser(result.paths[0])
+
+
+def _open_in_browser(path: Path) -> None:
+    """With no browser to open (a server, a container) say where the file is instead of exiting silently."""
+    url = path.resolve().as_uri()
+    try:
+        opened = webbrowser.open(url)
+    except webbrowser.Error:
+        opened = False
+    if not opened:
+        click.echo(f"no browser to open; the preview is at {url}")
 
 
 @main.command()
@@ -114,28 +126,41 @@ def schedule(config_path: Path) -> None:
 @_fail_cleanly
 def check(config_path: Path, no_smtp: bool) -> None:
     """Validate the config, try every source, the SMTP login and each webhook, and print a health table."""
-    from rich.console import Console
-    from rich.table import Table
-
     settings = config.load(config_path)
     result = health.check(settings, smtp=not no_smtp)
-    table = Table(title=f"Sources in {config_path}")
-    for column in ("source", "status", "last success", "items", "latest item", "problem"):
-        table.add_column(column, overflow="fold")
-    for row in result.sources:
-        problem = f"{row.error} ({row.hint})" if row.error else ""
-        if row.redirect:
-            problem = f"moved permanently to {row.redirect}; update [[sources]]. {problem}".strip()
-        table.add_row(
-            row.location, row.status, _when(row.last_success), str(row.items), _when(row.latest_item), problem
-        )
-    Console(width=max(100, Console().width)).print(table)
+    _print_health(config_path, result.sources, datetime.now(UTC))
+    _failed_summary(len(result.sources), [row.location for row in result.sources if row.error])
     for channel in result.channels:
         name = "SMTP" if channel.channel == "email" else "webhook"
         state = channel.detail if channel.problem is None else f"error: {channel.problem}"
         click.echo(f"{name} {channel.endpoint}: {state}")
     if not result.ok:
         sys.exit(1)
+
+
+def _print_health(config_path: Path, rows: Sequence[FeedHealth], now: datetime) -> None:
+    cells = []
+    for row in rows:
+        problem = f"{row.error} ({row.hint})" if row.error else ""
+        if row.redirect:
+            problem = f"moved permanently to {row.redirect}; update [[sources]]. {problem}".strip()
+        when = (_when(row.last_success), str(row.items), _when(row.latest_item))
+        cells.append((row.location, _status(row, now), *when, problem))
+    columns = (
+        _Column("source"),
+        _Column("status", no_wrap=True),
+        _Column("last success", no_wrap=True),
+        _Column("items", right=True),
+        _Column("latest item", no_wrap=True),
+        _Column("problem"),
+    )
+    _print_rows(f"Sources in {config_path}", columns, cells)
+
+
+def _status(row: FeedHealth, now: datetime) -> str:
+    if row.stale(now) and row.latest_item:
+        return f"stale: newest item {row.latest_item:%Y-%m-%d}"
+    return row.status
 
 
 def _log_to_stderr() -> None:
@@ -222,18 +247,58 @@ def _report_sources(gathered: pipeline.Gathered) -> None:
         click.echo(f"warning: {warning}", err=True)
     for error in gathered.errors:
         click.echo(f"error: {error}", err=True)
+    _failed_summary(len(gathered.items), [error.source for error in gathered.errors])
+
+
+def _failed_summary(total: int, failed: Sequence[str]) -> None:
+    """`2 of 7 sources failed: NAME, NAME`: the last line of a source report, so a failure is not missed."""
+    if failed:
+        click.echo(f"{len(failed)} of {count(total, 'source')} failed: {', '.join(failed)}", err=True)
 
 
 def _print_table(stories: Iterable[Story]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title="Stories", show_lines=False)
-    table.add_column("#", justify="right")
-    table.add_column("Headline", overflow="fold")
-    table.add_column("Outlets", overflow="fold")
-    table.add_column("Articles", justify="right")
+    rows = []
     for number, story in enumerate(stories, 1):
         outlets = _outlets(c.outlet + (" (copy)" if c.copy_of else "") for c in story.outlets)
-        table.add_row(str(number), story.headline, outlets, str(story.articles))
-    Console(width=max(100, Console().width)).print(table)
+        rows.append((str(number), story.headline, outlets, str(story.articles)))
+    columns = (_Column("#", right=True), _Column("Headline"), _Column("Outlets"), _Column("Articles", right=True))
+    _print_rows("Stories", columns, rows)
+
+
+@dataclass(frozen=True)
+class _Column:
+    name: str
+    right: bool = False
+    no_wrap: bool = False
+
+
+def _print_rows(title: str, columns: Sequence[_Column], rows: Sequence[Sequence[str]]) -> None:
+    """A table that never cuts a word (a path, a URL, a date), however narrow the terminal. Cells are text,
+    never markup: the `[[sources]]` in a hint is printed as written."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    cells = [[column.name, *(row[index] for row in rows)] for index, column in enumerate(columns)]
+    least = [max(len(c) if column.no_wrap else _longest_word(c) for c in cells[i]) for i, column in enumerate(columns)]
+    most = [max(len(c) for c in column) for column in cells]
+    overhead = 3 * len(columns) + 1  # a space either side of each cell, and the rules between and around them
+    widths = _widths(least, most, max(100, Console().width) - overhead)
+    table = Table(title=escape(title))
+    for column, width in zip(columns, widths, strict=True):
+        table.add_column(column.name, justify="right" if column.right else "left", no_wrap=column.no_wrap, width=width)
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
+    Console(width=sum(widths) + overhead).print(table)
+
+
+def _widths(least: Sequence[int], most: Sequence[int], room: int) -> list[int]:
+    """Each column its longest word; what room is left shared out in proportion to what each could still use."""
+    spare, wanted = max(0, room - sum(least)), sum(most) - sum(least)
+    if wanted <= spare:
+        return list(most)
+    return [low + (high - low) * spare // wanted for low, high in zip(least, most, strict=True)]
+
+
+def _longest_word(text: str) -> int:
+    return max((len(word) for word in text.split()), default=0)

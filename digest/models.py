@@ -8,7 +8,7 @@ This module imports nothing of ours.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -303,6 +303,11 @@ class HttpCache:
     last_modified: str | None = None
 
 
+STALE_AFTER = timedelta(days=30)
+"""A source that answers but whose newest item is older than this is "stale" in `digest check`: a news feed
+silent for a month has most often moved or died while its old URL keeps serving the last items."""
+
+
 @dataclass(frozen=True)
 class FeedHealth:
     """One source's record in the state store, as `digest check` shows it."""
@@ -318,6 +323,10 @@ class FeedHealth:
     hint: str | None = None
     redirect: str | None = None
     disabled: bool = False
+
+    def stale(self, now: datetime) -> bool:
+        """Read without error, but nothing in it is newer than STALE_AFTER."""
+        return self.error is None and self.latest_item is not None and now - self.latest_item > STALE_AFTER
 
 
 @dataclass(frozen=True)
