@@ -1,26 +1,29 @@
-"""The `digest` command: thin wrappers over digest.pipeline. User errors end as one line and exit code 1."""
+"""The `digest` command: thin wrappers over digest.pipeline. User errors end as one line and exit code 1.
+
+Each command imports the pipeline (and rich) when it runs: importing every stage takes most of a second, and
+`digest --help` needs none of it.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
-import logging
 import sys
-import webbrowser
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
-from digest import __version__, config, health, jsonl, pipeline, store
-from digest.cluster import Settings
+from digest import __version__
 from digest.errors import DigestError
-from digest.models import FeedHealth, Story
-from digest.text import count
+
+if TYPE_CHECKING:
+    from digest import pipeline
+    from digest.models import FeedHealth, Story
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,6 +65,8 @@ def main() -> None:
 @_fail_cleanly
 def preview(config_path: Path, open_browser: bool, explain: bool) -> None:
     """Build the digest from the sources and write out/preview.{html,txt,eml}; sends and records nothing."""
+    from digest import config, pipeline
+
     settings = config.load(config_path)
     result = pipeline.preview(settings)
     _report_sources(result.gathered)
@@ -76,6 +81,8 @@ def preview(config_path: Path, open_browser: bool, explain: bool) -> None:
 
 def _open_in_browser(path: Path) -> None:
     """With no browser to open (a server, a container) say where the file is instead of exiting silently."""
+    import webbrowser
+
     url = path.resolve().as_uri()
     try:
         opened = webbrowser.open(url)
@@ -92,6 +99,8 @@ def _open_in_browser(path: Path) -> None:
 @_fail_cleanly
 def run(config_path: Path, dry_run: bool, only: str | None) -> None:
     """One real run: fetch, build each digest, email it exactly once, publish the archive and feeds."""
+    from digest import config, pipeline, store
+
     settings = config.load(config_path)
     _log_to_stderr()
     if dry_run:
@@ -113,6 +122,7 @@ def run(config_path: Path, dry_run: bool, only: str | None) -> None:
 @_fail_cleanly
 def schedule(config_path: Path) -> None:
     """Run each digest on its schedule until stopped (SIGTERM or Ctrl-C finish the current send first)."""
+    from digest import config
     from digest import schedule as scheduler
 
     settings = config.load(config_path)
@@ -126,6 +136,8 @@ def schedule(config_path: Path) -> None:
 @_fail_cleanly
 def check(config_path: Path, no_smtp: bool) -> None:
     """Validate the config, try every source, the SMTP login and each webhook, and print a health table."""
+    from digest import config, health
+
     settings = config.load(config_path)
     result = health.check(settings, smtp=not no_smtp)
     _print_health(config_path, result.sources, datetime.now(UTC))
@@ -165,6 +177,8 @@ def _status(row: FeedHealth, now: datetime) -> str:
 
 def _log_to_stderr() -> None:
     """Plain log lines for cron and systemd: one per source fetched, one summary per run."""
+    import logging
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -179,6 +193,8 @@ def _when(value: datetime | None) -> str:
 @_fail_cleanly
 def articles(sources: tuple[str, ...]) -> None:
     """Print the articles parsed from feed URLs, feed files or folders as JSON Lines."""
+    from digest import pipeline
+
     gathered = pipeline.read_articles(sources)
     for article in gathered.articles:
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False))
@@ -194,6 +210,10 @@ def articles(sources: tuple[str, ...]) -> None:
 @_fail_cleanly
 def cluster_command(file: TextIO, threshold: float | None, explain: bool) -> None:
     """Read articles as JSON Lines (- for stdin); print {"id", "cluster", "copy_of"} per article."""
+    from digest import jsonl, pipeline
+    from digest.cluster import Settings
+    from digest.text import count
+
     items = jsonl.articles_from_jsonl(file, _name(file))
     settings = Settings() if threshold is None else Settings(threshold=threshold)
     for group in pipeline.cluster_articles(items, settings):
@@ -220,6 +240,8 @@ def cluster_command(file: TextIO, threshold: float | None, explain: bool) -> Non
 @_fail_cleanly
 def summarize(file: TextIO, words: int, method: str) -> None:
     """Read clusters as JSON Lines ({"id", "articles": [...]}); print one story per line."""
+    from digest import jsonl, pipeline
+
     clusters = jsonl.clusters_from_jsonl(file, _name(file))
     for story in pipeline.summarize_clusters(clusters, words, method):
         click.echo(json.dumps(story.to_dict(), ensure_ascii=False))
@@ -252,6 +274,8 @@ def _report_sources(gathered: pipeline.Gathered) -> None:
 
 def _failed_summary(total: int, failed: Sequence[str]) -> None:
     """`2 of 7 sources failed: NAME, NAME`: the last line of a source report, so a failure is not missed."""
+    from digest.text import count
+
     if failed:
         click.echo(f"{len(failed)} of {count(total, 'source')} failed: {', '.join(failed)}", err=True)
 

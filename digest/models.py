@@ -13,7 +13,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 
 class SourceKind(StrEnum):
@@ -60,6 +59,8 @@ def is_web_url(location: str) -> bool:
 def local_path(location: str) -> Path:
     """A plain path, or a file: URL (file:///srv/feeds/a%20b.xml) as a path."""
     if location.lower().startswith("file:"):
+        from urllib.request import url2pathname  # loads http.client and ssl: not for every command's start
+
         return Path(url2pathname(urlsplit(location).path))
     return Path(location)
 
