@@ -305,8 +305,9 @@ class HttpCache:
 
 
 STALE_AFTER = timedelta(days=30)
-"""A source that answers but whose newest item is older than this is "stale" in `digest check`: a news feed
-silent for a month has most often moved or died while its old URL keeps serving the last items."""
+"""A feed URL that answers but whose newest item is older than this is "stale" in `digest check`: a news feed
+silent for a month has most often moved or died while its old URL keeps serving the last items. A local file
+or folder is as old as its owner keeps it, and never stale."""
 
 
 @dataclass(frozen=True)
@@ -326,8 +327,9 @@ class FeedHealth:
     disabled: bool = False
 
     def stale(self, now: datetime) -> bool:
-        """Read without error, but nothing in it is newer than STALE_AFTER."""
-        return self.error is None and self.latest_item is not None and now - self.latest_item > STALE_AFTER
+        """A feed URL read without error, but nothing in it is newer than STALE_AFTER."""
+        old = self.latest_item is not None and now - self.latest_item > STALE_AFTER
+        return old and self.error is None and is_web_url(self.location)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ from conftest import SEEDS
 from http_server import LoopbackServer, Reply, conditional
 
 from digest import config, health, pipeline, store
-from digest.models import Source
+from digest.models import FeedHealth, Source
 
 NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 FEED = (SEEDS / "feeds" / "ledger.xml").read_bytes()
@@ -174,3 +175,9 @@ def test_check_table_keeps_urls_whole_escapes_hints_and_calls_an_old_feed_stale(
     assert "stale: newest item 2016-03-01" in old
     assert "[[sources]]" in done.stdout and "[]" not in done.stdout
     assert done.stderr.splitlines()[-1] == f"1 of 3 sources failed: {urls[2]}"
+
+
+def test_a_local_feed_file_is_never_stale() -> None:
+    old = FeedHealth("feeds/archive.xml", "ok", latest_item=datetime(2016, 3, 1, tzinfo=UTC))
+    assert not old.stale(NOW)
+    assert replace(old, location="https://news.example/rss").stale(NOW)
