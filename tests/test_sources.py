@@ -261,6 +261,8 @@ def test_list_shows_each_sources_last_health_and_creates_no_state(tmp_path: Path
             pipeline.gather(config.load(path).sources, state=state)
     after = _digest("sources", "list", "--config", str(path))
     assert before.exit_code == 0 and "404" not in before.stdout
-    rows = [line for line in after.stdout.splitlines() if "│ feed " in line]
-    assert rows and "error: HTTP 404" in rows[0]
+    lines = after.stdout.splitlines()
+    row = next(i for i, line in enumerate(lines) if "│ feed " in line)
+    status = " ".join(line.split("│")[5].strip() for line in lines[row : row + 3] if line.count("│") > 5)
+    assert status.startswith("error: HTTP 404"), status
     assert any("│ folder " in line and "│ ok " in line for line in after.stdout.splitlines())
