@@ -50,7 +50,7 @@ def cluster(articles: Sequence[Article], settings: Settings = Settings()) -> lis
     if not ordered:
         return []
     corpus = Corpus(ordered)
-    original = originals(corpus, settings.copy_threshold)
+    original = originals(corpus, settings.copy_threshold, settings.max_gap_days)
     stand_in = stand_ins(corpus, original)
     nodes = [i for i, node in enumerate(stand_in) if node == i]
     row = {node: r for r, node in enumerate(nodes)}
@@ -73,10 +73,13 @@ def cluster(articles: Sequence[Article], settings: Settings = Settings()) -> lis
     return sorted(clusters, key=lambda c: _chronological(c.articles[0]))
 
 
-def find_copies(group: Sequence[Article], threshold: float) -> dict[str, str]:
-    """Map each copy's id to its original's id: the earliest (undated counts as later) of near-identical texts."""
+def find_copies(
+    group: Sequence[Article], threshold: float, window_days: float = Settings.max_gap_days
+) -> dict[str, str]:
+    """Map each copy's id to its original's id: the earliest (undated counts as later) of near-identical texts
+    published within `window_days` of each other."""
     ordered = sorted(_dedupe_ids(group), key=_chronological)
-    original = originals(Corpus(ordered), threshold)
+    original = originals(Corpus(ordered), threshold, window_days)
     return {ordered[i].id: ordered[root].id for i, root in enumerate(original) if root != i}
 
 
@@ -90,13 +93,16 @@ def _dedupe_ids(articles: Iterable[Article]) -> list[Article]:
     return list(chosen.values())
 
 
-def _version(article: Article) -> tuple[tuple[float, str], str, str]:
+def _version(article: Article) -> tuple[tuple[float, str, str], str, str]:
     return (_chronological(article), article.title or "", article.text)
 
 
-def _chronological(article: Article) -> tuple[float, str]:
-    # Undated articles sort after dated ones: a copy that hides its date is the usual case.
-    return (article.published.timestamp() if article.published else math.inf, article.id)
+def _chronological(article: Article) -> tuple[float, str, str]:
+    """Oldest first, undated articles after dated ones (a copy that hides its date is the usual case); ties by
+    content, so that ids pick neither originals nor the order of merges (the id settles only identical articles)."""
+    content = "\0".join([article.title or "", article.text, article.outlet or "", article.url or ""])
+    when = article.published.timestamp() if article.published else math.inf
+    return (when, hashlib.blake2b(content.encode(), digest_size=8).hexdigest(), article.id)
 
 
 def _build(corpus: Corpus, group: list[int], original: list[int], terms: tuple[str, ...]) -> Cluster:
