@@ -3,10 +3,12 @@
 One job per module, in the order they run:
 
 - `corpus`: the articles as integer arrays (stems in sentence-like segments, date and number features) and each
-  outlet's boilerplate (segments it repeats across stories), which counts neither for copies nor for events.
-- `copies`: verbatim copies by hash, near-copies by MinHash buckets of sentences checked by alignment; the
-  earliest is the original. Verbatim copies are vectorized once and count by their number; so are near-copies
-  beyond MAX_COPY_NODES of one original.
+  outlet's boilerplate (segments it repeats across stories, which count neither for copies nor for events, and
+  its template words, which do not count for events).
+- `copies`: verbatim copies by hash, near-copies by MinHash buckets of sentences checked by alignment, only
+  within max_gap_days of each other; the earliest is the original (ties broken by content, never by id).
+  Verbatim copies are vectorized once and count by their number; so are near-copies beyond MAX_COPY_NODES of
+  one original.
 - `vectors`: TF-IDF of stems weighted by position, dates and lead numbers as features, idf with a general-English
   prior; terms in a large share of the collection left out of similarities.
 - `linking`: candidate pairs from a blocked sparse product, background and local scaling, average link.

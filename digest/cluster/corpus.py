@@ -1,5 +1,6 @@
 """The articles as integer arrays: stems of their titles and bodies in sentence-like segments, date and number
-features, and the segments each outlet repeats across its stories (boilerplate: bylines, pitches, footers).
+features, the segments each outlet repeats across its stories (boilerplate: bylines, pitches, footers) and the
+words of its template (in most of its articles, rare elsewhere).
 
 Copies and vectors are both read from this one representation, so they agree on what a word, a sentence and
 boilerplate are.
