@@ -26,7 +26,7 @@ LEAD_CHARACTERS = 1500  # about 250 words
 FEATURE_COMMONNESS = 0.01  # general-English prior of such a feature, for idf (a word's own comes from wordfreq)
 SAMPLED_CHARACTERS = 400  # of each article, where the terms shown for a cluster are looked up as written
 MIN_SENTENCE_WORDS = 6  # shorter segments (datelines, captions) are too short to tell a copy
-TEMPLATE_SHARE = 0.5  # a word in more than this share of an outlet's different articles is its furniture
+TEMPLATE_SHARE = 0.9  # a word in more than this share of an outlet's different articles is its furniture
 TEMPLATE_ARTICLES = 5  # ("submitted", "Advertise", "REDDIT"), once the outlet has at least this many,
 TEMPLATE_SPREAD = 0.2  # unless other outlets' articles use it at least this share as often
 
