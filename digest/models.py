@@ -384,6 +384,21 @@ class Issue:
 
 
 @dataclass(frozen=True)
+class ClusterSettings:
+    """How the cluster stage groups (config's `[cluster]` table; `digest cluster --threshold`).
+
+    `threshold`: mean locally scaled similarity to merge: best on ECB+ dev, and mid-way in the range (0.43-0.55)
+    where ../shared/seeds groups as an editor would and tests/test_cluster.py's two trials of one man stay apart.
+    `copy_threshold`: share of an article's sentences found near-verbatim in an earlier one for it to be a copy.
+    `max_gap_days`: articles further apart are less and less likely one event (and are never copies).
+    """
+
+    threshold: float = 0.5
+    copy_threshold: float = 0.5
+    max_gap_days: float = 4.0
+
+
+@dataclass(frozen=True)
 class FetchLimits:
     """How hard fetching may try (config's `[fetch]` table): concurrency, timeouts, size cap, retries.
 

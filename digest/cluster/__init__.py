@@ -22,7 +22,6 @@ import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -31,22 +30,17 @@ from digest.cluster import linking
 from digest.cluster.copies import originals, stand_ins
 from digest.cluster.corpus import Corpus
 from digest.cluster.vectors import specific, tfidf
-from digest.models import Article, Cluster
+from digest.models import Article, Cluster, ClusterSettings
 
 TERMS_SHOWN = 8  # per cluster, as written in the titles and first SAMPLED_CHARACTERS of SAMPLED_ARTICLES
 SAMPLED_ARTICLES = 3
 
 
-@dataclass(frozen=True)
-class Settings:
-    # Mean locally scaled similarity to merge: best on ECB+ dev, and mid-way in the range (0.43-0.55) where
-    # ../shared/seeds groups as an editor would and tests/test_cluster.py's two trials of one man stay apart.
-    threshold: float = 0.5
-    copy_threshold: float = 0.5
-    max_gap_days: float = 4.0
+Settings = ClusterSettings  # the stage's face keeps its own name for its one settings type
+DEFAULT = Settings()
 
 
-def cluster(articles: Sequence[Article], settings: Settings = Settings()) -> list[Cluster]:
+def cluster(articles: Sequence[Article], settings: Settings = DEFAULT) -> list[Cluster]:
     """Group articles by event. Output order and ids depend only on the set of articles, not their order."""
     ordered = sorted(_dedupe_ids(articles), key=_chronological)
     if not ordered:
