@@ -15,10 +15,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
-
 from digest.errors import ConfigError, DigestError, QueryError
-from digest.models import WEBHOOK_FORMATS, FetchLimits, Source, SourceKind, Webhook
+from digest.models import WEBHOOK_FORMATS, ClusterSettings, FetchLimits, Source, SourceKind, Webhook
 from digest.query import parse_query
 from digest.sources import opml, search
 from digest.text import count
@@ -42,14 +40,6 @@ class DigestSettings:
     quiet_day: bool
     catch_up_hours: float
     webhooks: tuple[Webhook, ...] = ()
-
-
-@dataclass(frozen=True)
-class ClusterSettings:
-    threshold: float
-    copy_threshold: float
-    max_gap_days: float
-    continuity_days: int
 
 
 @dataclass(frozen=True)
@@ -97,6 +87,7 @@ class Config:
     digests: tuple[DigestSettings, ...]
     sources: tuple[Source, ...]
     cluster: ClusterSettings
+    continuity_days: int
     summary: SummarySettings
     email: EmailSettings
     output: OutputSettings
@@ -158,6 +149,8 @@ def _schedule(value: Any) -> str | None:
     if len(fields) == 5:
         if re.search(r"\d", fields[4]):
             return "uses day numbers in its day-of-week field: use names like mon-fri (numbers are ambiguous)"
+        from apscheduler.triggers.cron import CronTrigger  # only a cron schedule needs it; it takes 70 ms to load
+
         try:
             CronTrigger.from_crontab(value, timezone="UTC")
         except ValueError as exc:
@@ -262,9 +255,9 @@ _DIGEST_KEYS: dict[str, _Key] = {
 
 _SCHEMA: dict[str, dict[str, _Key]] = {
     "cluster": {
-        "threshold": _Key((int, float), 0.5, _unit),
-        "copy_threshold": _Key((int, float), 0.5, _unit),
-        "max_gap_days": _Key((int, float), 4.0, _positive),
+        "threshold": _Key((int, float), ClusterSettings.threshold, _unit),
+        "copy_threshold": _Key((int, float), ClusterSettings.copy_threshold, _unit),
+        "max_gap_days": _Key((int, float), ClusterSettings.max_gap_days, _positive),
         "continuity_days": _Key(int, 14, _not_negative),
     },
     "summary": {
@@ -462,9 +455,8 @@ def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
         path=path,
         digests=digests,
         sources=_sources(reader, path, doc.get("sources"), tuple(d.topic for d in digests)),
-        cluster=ClusterSettings(
-            float(c["threshold"]), float(c["copy_threshold"]), float(c["max_gap_days"]), c["continuity_days"]
-        ),
+        cluster=ClusterSettings(float(c["threshold"]), float(c["copy_threshold"]), float(c["max_gap_days"])),
+        continuity_days=c["continuity_days"],
         summary=SummarySettings(words=s["words"], method=s["method"]),
         email=email,
         output=OutputSettings(

@@ -8,12 +8,11 @@ This module imports nothing of ours.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 
 class SourceKind(StrEnum):
@@ -70,6 +69,8 @@ def is_web_url(location: str) -> bool:
 def local_path(location: str) -> Path:
     """A plain path, or a file: URL (file:///srv/feeds/a%20b.xml) as a path."""
     if location.lower().startswith("file:"):
+        from urllib.request import url2pathname  # loads http.client and ssl: not for every command's start
+
         return Path(url2pathname(urlsplit(location).path))
     return Path(location)
 
@@ -321,6 +322,12 @@ class HttpCache:
     last_modified: str | None = None
 
 
+STALE_AFTER = timedelta(days=30)
+"""A feed URL that answers but whose newest item is older than this is "stale" in `digest check`: a news feed
+silent for a month has most often moved or died while its old URL keeps serving the last items. A local file
+or folder is as old as its owner keeps it, and never stale."""
+
+
 @dataclass(frozen=True)
 class FeedHealth:
     """One source's record in the state store, as `digest check` shows it."""
@@ -336,6 +343,11 @@ class FeedHealth:
     hint: str | None = None
     redirect: str | None = None
     disabled: bool = False
+
+    def stale(self, now: datetime) -> bool:
+        """A feed URL read without error, but nothing in it is newer than STALE_AFTER."""
+        old = self.latest_item is not None and now - self.latest_item > STALE_AFTER
+        return old and self.error is None and is_web_url(self.location)
 
 
 @dataclass(frozen=True)
@@ -377,6 +389,21 @@ class Issue:
     html: str
     text: str
     stories: tuple[Story, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """How the cluster stage groups (config's `[cluster]` table; `digest cluster --threshold`).
+
+    `threshold`: mean locally scaled similarity to merge: best on ECB+ dev, and mid-way in the range (0.43-0.55)
+    where ../shared/seeds groups as an editor would and tests/test_cluster.py's two trials of one man stay apart.
+    `copy_threshold`: share of an article's sentences found near-verbatim in an earlier one for it to be a copy.
+    `max_gap_days`: articles further apart are less and less likely one event (and are never copies).
+    """
+
+    threshold: float = 0.5
+    copy_threshold: float = 0.5
+    max_gap_days: float = 4.0
 
 
 @dataclass(frozen=True)

@@ -112,11 +112,6 @@ def _full_text(
     return filled
 
 
-def cluster_settings(config: Config) -> clusterer.Settings:
-    c = config.cluster
-    return clusterer.Settings(threshold=c.threshold, copy_threshold=c.copy_threshold, max_gap_days=c.max_gap_days)
-
-
 def build_digest(
     config: Config,
     articles: Sequence[Article],
@@ -140,7 +135,7 @@ def _build(
     """The digest, and the ids of the articles behind each of its stories (what gets marked as sent)."""
     query = query or select.parse_query(settings.topic)
     chosen = select.select(articles, query, now=now, max_age_days=settings.max_age_days, exclude=exclude)
-    clusters = clusterer.cluster(chosen, cluster_settings(config))
+    clusters = clusterer.cluster(chosen, config.cluster)
     stories = [summarize.summarize(c, config.summary.words, config.summary.method) for c in clusters]
     ranked = rank.rank(continuity.follow_up(stories, earlier), settings.max_stories)
     members = {c.id: [a.id for a in c.articles] for c in clusters}
@@ -358,7 +353,7 @@ def _articles(issue: Issue) -> int:
 
 def _earlier_stories(run: _Run, settings: DigestSettings) -> list[Story]:
     """Stories sent in the last `cluster.continuity_days` days, which new stories may continue."""
-    days = run.config.cluster.continuity_days
+    days = run.config.continuity_days
     if not days:
         return []
     since = run.now - timedelta(days=days)
