@@ -435,3 +435,18 @@ def test_story_records_keep_the_headline_link_and_read_older_ones(seed_clusters:
     assert {"headline_url", "headline_outlet"} <= set(story.to_dict())
     older = {k: v for k, v in story.to_record().items() if k not in ("headline_url", "headline_outlet")}
     assert Story.from_record(older).headline_url == story.url  # stored before headlines carried their link
+
+
+def test_the_default_method_loads_neither_sumy_nor_the_ilp_solver() -> None:
+    """sumy's summarizers bring NLTK and scipy.stats, the concepts method scipy.optimize: half a second at every
+    start of a command that summarizes, for methods it does not use."""
+    import subprocess
+    import sys
+
+    code = (
+        "from digest.models import Article, Cluster\nfrom digest.summarize import summarize\n"
+        "summarize(Cluster('c', (Article('a', 'The council met on Monday to approve the budget for next year.'),)))\n"
+        "import sys\nprint(' '.join(sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert not [m for m in loaded if m.startswith(("sumy.summarizers", "sumy.nlp", "nltk", "scipy.optimize"))]

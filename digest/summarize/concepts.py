@@ -16,8 +16,6 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from digest import text as textlib
 from digest.models import Article
@@ -104,6 +102,9 @@ def _exact(
     shared concept's z_c <= the x_s of the sentences holding it; x binary, z in [0, 1] (integral at optimum).
 
     v_s is the weight of the concepts only sentence s holds, plus TIE for an earlier position."""
+    from scipy import sparse  # scipy.optimize takes 0.2 s to import: only this method needs it
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     holders: dict[Concept, list[int]] = {}
     for index, found in enumerate(held):
         for concept in found:

@@ -1,37 +1,30 @@
-"""sumy's LexRank, TextRank, Luhn and LSA over digest's pool: they rank, the budget is filled in their order."""
+"""sumy's LexRank, TextRank, Luhn and LSA over digest's pool: they rank, the budget is filled in their order.
+
+sumy is imported when one of them runs: its stemmer imports NLTK, which imports scipy.stats (half a second),
+and the default method needs none of it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sumy.models.dom import ObjectDocumentModel, Paragraph
-from sumy.models.dom import Sentence as SumySentence
-from sumy.nlp.stemmers import Stemmer
-from sumy.summarizers.lex_rank import LexRankSummarizer
-from sumy.summarizers.lsa import LsaSummarizer
-from sumy.summarizers.luhn import LuhnSummarizer
-from sumy.summarizers.text_rank import TextRankSummarizer
-from sumy.utils import get_stop_words
-
 from digest import text as textlib
 from digest.summarize.sentences import Candidate
-
-SUMY = {
-    "lexrank": LexRankSummarizer,
-    "textrank": TextRankSummarizer,
-    "luhn": LuhnSummarizer,
-    "lsa": LsaSummarizer,
-}
 
 
 def select(pool: Sequence[Candidate], method: str, budget: int) -> list[int]:
     """Rank the pool with one of sumy's summarizers, then fill the budget in its order."""
     if not pool:
         return []
+    from sumy.models.dom import ObjectDocumentModel, Paragraph
+    from sumy.models.dom import Sentence as SumySentence
+    from sumy.nlp.stemmers import Stemmer
+    from sumy.utils import get_stop_words
+
     tokenizer = textlib.SumyTokenizer()
     document = ObjectDocumentModel([Paragraph([SumySentence(c.text, tokenizer) for c in pool])])
-    summarizer = SUMY[method](Stemmer("english"))
+    summarizer = _summarizer(method)(Stemmer("english"))
     summarizer.stop_words = get_stop_words("english")
     ranked: list[str] = []
     summarizer(document, _record_ranking(ranked))
@@ -44,6 +37,25 @@ def select(pool: Sequence[Candidate], method: str, budget: int) -> list[int]:
             chosen.append(i)
             used += pool[i].words
     return chosen or [index[ranked[0]]]
+
+
+def _summarizer(method: str) -> Any:
+    """sumy's summarizer class for `method`."""
+    if method == "lexrank":
+        from sumy.summarizers.lex_rank import LexRankSummarizer
+
+        return LexRankSummarizer
+    if method == "textrank":
+        from sumy.summarizers.text_rank import TextRankSummarizer
+
+        return TextRankSummarizer
+    if method == "luhn":
+        from sumy.summarizers.luhn import LuhnSummarizer
+
+        return LuhnSummarizer
+    from sumy.summarizers.lsa import LsaSummarizer
+
+    return LsaSummarizer
 
 
 def _record_ranking(ranked: list[str]) -> Callable[[list[Any]], list[Any]]:
