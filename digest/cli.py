@@ -20,6 +20,7 @@ import click
 
 from digest import __version__
 from digest.errors import DigestError
+from digest.models import SUMMARY_METHODS
 
 if TYPE_CHECKING:
     from digest import pipeline
@@ -233,7 +234,7 @@ def cluster_command(file: TextIO, threshold: float | None, explain: bool) -> Non
 @click.option("--words", type=click.IntRange(min=1), default=120, show_default=True, help="Word budget.")
 @click.option(
     "--method",
-    type=click.Choice(["centroid", "lexrank", "textrank", "luhn", "lsa"]),
+    type=click.Choice(SUMMARY_METHODS),
     default="centroid",
     show_default=True,
 )

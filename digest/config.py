@@ -16,13 +16,12 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest.errors import ConfigError, DigestError, QueryError
-from digest.models import WEBHOOK_FORMATS, ClusterSettings, FetchLimits, Source, SourceKind, Webhook
+from digest.models import SUMMARY_METHODS, WEBHOOK_FORMATS, ClusterSettings, FetchLimits, Source, SourceKind, Webhook
 from digest.query import parse_query
 from digest.sources import opml, search
 from digest.text import count
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_METHODS = ("centroid", "lexrank", "textrank", "luhn", "lsa")
 _SECURITY = ("none", "starttls", "ssl")
 
 
@@ -262,7 +261,7 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
     },
     "summary": {
         "words": _Key(int, 120, _positive),
-        "method": _Key(str, "centroid", _one_of(*_METHODS)),
+        "method": _Key(str, "centroid", _one_of(*SUMMARY_METHODS)),
     },
     "email": {
         "from": _Key(str, "digest@localhost", _address),

@@ -391,6 +391,11 @@ class Issue:
     stories: tuple[Story, ...] = ()
 
 
+# The summary methods: digest's own two ("centroid", the default, and "concepts": Gillick and Favre's concept
+# coverage), then sumy's rankers. Config, the CLI and the summarize stage all read this one list.
+SUMMARY_METHODS = ("centroid", "concepts", "lexrank", "textrank", "luhn", "lsa")
+
+
 @dataclass(frozen=True)
 class ClusterSettings:
     """How the cluster stage groups (config's `[cluster]` table; `digest cluster --threshold`).

@@ -370,4 +370,7 @@ def _archive_url(config: Config, settings: DigestSettings, ident: str) -> str:
 
 def _publish(config: Config, settings: DigestSettings, issues: Sequence[Issue]) -> list[Path]:
     site = _site(config, settings)
-    return publish.publish(site, issues, keep=config.output.feed_items, granularity=config.output.granularity)
+    pages = render.WebPages(templates_dir(), settings.title, settings.topic)
+    return publish.publish(
+        site, issues, keep=config.output.feed_items, granularity=config.output.granularity, pages=pages
+    )

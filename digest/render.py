@@ -34,7 +34,7 @@ from markupsafe import Markup, escape
 
 from digest.errors import RenderError
 from digest.models import Credit, Digest, Issue, Rendered, Sentence, Story
-from digest.text import one_line
+from digest.text import count, one_line
 
 HTML_TEMPLATE: Final = "digest.mjml.j2"
 TEXT_TEMPLATE: Final = "digest.txt.j2"
@@ -261,11 +261,6 @@ def short_date(moment: datetime) -> str:
     return f"{moment.day} {_MONTHS[moment.month - 1][:3]} {moment.year}"
 
 
-def plural(count: int, one: str, many: str | None = None) -> str:
-    """'1 story', '3 stories'."""
-    return f"{count} {one if count == 1 else (many or one + 's')}"
-
-
 def wrap(text: str, initial: str = "", subsequent: str | None = None) -> str:
     """Fill `text` to TEXT_WIDTH columns; later lines are indented to line up after `initial`.
 
@@ -338,7 +333,7 @@ def _environment(templates: Path) -> jinja2.Environment:
         wrap=wrap,
         nobreak=nobreak,
         nobreak_html=nobreak_html,
-        plural=plural,
+        plural=count,  # the one count helper, as a filter: {{ n | plural("story") }}
         long_date=long_date,
         short_date=short_date,
     )

@@ -104,6 +104,8 @@ def test_dry_run_writes_archive_and_feed_but_records_nothing(tmp_path: Path) -> 
     again = pipeline.run(settings, now=NOW, dry_run=True)
     assert again.reports[0].issue == "ai-2026-11-25", "a dry run recorded no issue"
     assert not settings.state.exists(), "#12: a dry run before the first real one creates no state file"
+    index = (tmp_path / "out" / "archive" / "ai" / "index.html").read_text(encoding="utf-8")
+    assert "prefers-color-scheme" in index, "#14: a run writes the archive in the issues' style, dark mode too"
     assert f"wrote {settings.output.dir}/" in result.reports[0].line()
 
 

@@ -125,7 +125,8 @@ def json_payload(issue: Issue, archive_url: str | None) -> dict[str, Any]:
 def _story(story: Story) -> dict[str, Any]:
     return {
         "headline": story.headline,
-        "url": story.url,
+        "url": story.headline_url or story.url,
+        "outlet": story.headline_outlet,
         "first_published": iso(story.first_published),
         "update": story.update,
         "sentences": [{"text": s.text, "outlet": s.outlet, "url": s.url} for s in story.sentences],
@@ -183,7 +184,7 @@ def _context_text(text: str) -> dict[str, Any]:
 
 def _story_text(story: Story) -> str:
     """The linked headline and as many whole credited sentences as a section holds (never half a link)."""
-    lines = [f"*{_link(story.url, _cut(story.headline, MAX_HEADER))}*"]
+    lines = [f"*{_link(story.headline_url or story.url, _cut(story.headline, MAX_HEADER))}*"]
     size = len(lines[0])
     for sentence in story.sentences:
         line = f"{_escape(sentence.text)} — {_link(sentence.url, sentence.outlet)}"

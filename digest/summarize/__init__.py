@@ -13,6 +13,7 @@ left. The method and every constant (`tuning`) are what 5-fold cross-validation 
 
 from __future__ import annotations
 
+from digest.models import SUMMARY_METHODS as METHODS
 from digest.models import Cluster, Story
 from digest.summarize import centroid, concepts, ranked
 from digest.summarize.credits import SAME_SENTENCE, Credits
@@ -27,7 +28,7 @@ from digest.summarize.sentences import (
     pool,
     trim_opening,
 )
-from digest.summarize.tuning import DEFAULT, METHODS, Tuning
+from digest.summarize.tuning import DEFAULT, Tuning
 
 __all__ = [
     "DEFAULT",

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-METHODS = ("centroid", "concepts", "lexrank", "textrank", "luhn", "lsa")
-
 
 @dataclass(frozen=True)
 class Tuning:
