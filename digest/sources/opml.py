@@ -14,8 +14,6 @@ from datetime import datetime
 from email.utils import format_datetime
 from typing import Any
 
-import listparser
-
 from digest.errors import InputError
 from digest.models import is_web_url
 
@@ -52,6 +50,8 @@ def read_opml(data: bytes, name: str) -> OpmlList:
     body = root.find("body")
     if root.tag.lower() != "opml" or body is None:
         raise InputError(f"{name}: not an OPML file (its root is <{root.tag}>)", "export the list as OPML")
+    import listparser  # here: it brings requests (60 ms), and only a config with an OPML source needs it
+
     parsed: Any = listparser.parse(data)  # bytes: given a str that is a URL, listparser would fetch it
     sites = {_attr(o, "xmlurl").strip(): _attr(o, "htmlurl").strip() for o in body.iter("outline")}
     feeds: dict[str, OpmlFeed] = {}
