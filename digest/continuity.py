@@ -17,7 +17,6 @@ from digest import text as textlib
 from digest.models import Story
 
 SAME_EVENT = 0.3  # cosine between two stories' words at which they are one event
-SAME_SENTENCE = 0.6  # word Jaccard at which a sentence repeats one already sent
 
 
 def follow_up(stories: Sequence[Story], earlier: Sequence[Story], threshold: float = SAME_EVENT) -> list[Story]:
@@ -41,16 +40,8 @@ def follow_up(stories: Sequence[Story], earlier: Sequence[Story], threshold: flo
 
 
 def _repeats(sentence: str, story: Story) -> bool:
-    words = _wordset(sentence)
-    for old in story.sentences:
-        other = _wordset(old.text)
-        if words and len(words & other) / len(words | other) >= SAME_SENTENCE:
-            return True
-    return False
-
-
-def _wordset(sentence: str) -> frozenset[str]:
-    return frozenset(w.lower() for w in textlib.words(sentence))
+    words = textlib.word_set(sentence)
+    return any(textlib.same_sentence(words, textlib.word_set(old.text)) for old in story.sentences)
 
 
 def _bag(story: Story, words: dict[str, str]) -> Counter[str]:
@@ -69,7 +60,7 @@ def _vectors(stories: Sequence[Story]) -> list[dict[str, float]]:
     vectors = []
     for bag in bags:
         weights = {
-            t: (1 + math.log(c)) * textlib.idf(frequency[t], len(bags), textlib.commonness(words[t]))
+            t: textlib.tf(c) * textlib.idf(frequency[t], len(bags), textlib.commonness(words[t]))
             for t, c in bag.items()
         }
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0

@@ -86,6 +86,25 @@ def stemmed_terms(text: str) -> list[tuple[str, str]]:
     return [(stem(w), w.lower()) for w in words(text) if len(w) > 1 and w.lower() not in STOP_WORDS]
 
 
+def tf(count: float) -> float:
+    """Log-scaled term frequency, the TF of every TF-IDF in digest (cluster vectorizes the same formula)."""
+    return 1.0 + math.log(count)
+
+
+def word_set(text: str) -> frozenset[str]:
+    """A sentence's words, lowercased, as a set: what `same_sentence` compares."""
+    return frozenset(w.lower() for w in words(text))
+
+
+SAME_SENTENCE = 0.6  # word Jaccard at which two sentences say the same thing in near-identical words
+
+
+def same_sentence(first: frozenset[str], second: frozenset[str]) -> bool:
+    """Whether two sentences (as word sets) are one: two outlets carrying one wire sentence, or a repeat of a
+    sentence already sent."""
+    return bool(first) and len(first & second) >= SAME_SENTENCE * len(first | second)
+
+
 PRIOR_DOCUMENTS = 100  # how many documents' worth of weight general English counts get in idf
 
 

@@ -11,12 +11,11 @@ from conftest import ROOT, SHARED_SEEDS
 from digest import config, pipeline
 from digest import text as textlib
 from digest.cluster import cluster
-from digest.models import Article, Cluster, Story
+from digest.models import SUMMARY_METHODS, Article, Cluster, Story
 from digest.summarize import (
     DEFAULT,
     MIN_PER_ARTICLE,
     POOL_LIMIT,
-    SAME_SENTENCE,
     clean_headline,
     is_boilerplate,
     is_whole,
@@ -26,7 +25,7 @@ from digest.summarize import (
     trim_opening,
 )
 
-METHODS = ["centroid", "concepts", "lexrank", "textrank", "luhn", "lsa"]
+METHODS = list(SUMMARY_METHODS)
 
 
 def _normal(text: str) -> str:
@@ -121,7 +120,7 @@ def test_no_two_sentences_are_near_duplicates(seed_clusters: list[Cluster], meth
     for group in seed_clusters:
         story = summarize(group, words=200, method=method)
         for first, second in itertools.combinations(story.sentences, 2):
-            assert _jaccard(first.text, second.text) < SAME_SENTENCE, (first.text, second.text)
+            assert _jaccard(first.text, second.text) < textlib.SAME_SENTENCE, (first.text, second.text)
 
 
 def test_a_fact_several_outlets_report_is_said_once() -> None:

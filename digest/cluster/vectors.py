@@ -30,7 +30,7 @@ def tfidf(corpus: Corpus, rows: Sequence[int]) -> sparse.csr_matrix:
     owner = np.repeat(np.arange(len(rows)), [len(t) for t, _ in bags])
     shape = (len(rows), max(1, len(corpus.vocabulary.names)))
     matrix = sparse.csr_matrix((weights, (owner, terms)), shape=shape)  # sums repeated terms
-    matrix.data = 1.0 + np.log(matrix.data)
+    matrix.data = 1.0 + np.log(matrix.data)  # textlib.tf, vectorized
     frequency = np.bincount(matrix.indices, minlength=shape[1])
     idf = np.zeros(shape[1])
     for column in np.flatnonzero(frequency).tolist():

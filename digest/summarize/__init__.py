@@ -16,7 +16,7 @@ from __future__ import annotations
 from digest.models import SUMMARY_METHODS as METHODS
 from digest.models import Cluster, Story
 from digest.summarize import centroid, concepts, ranked
-from digest.summarize.credits import SAME_SENTENCE, Credits
+from digest.summarize.credits import Credits
 from digest.summarize.headline import clean_headline, first_dated, headline
 from digest.summarize.sentences import (
     MIN_PER_ARTICLE,
@@ -35,7 +35,6 @@ __all__ = [
     "METHODS",
     "MIN_PER_ARTICLE",
     "POOL_LIMIT",
-    "SAME_SENTENCE",
     "Tuning",
     "clean_headline",
     "clean_sentences",

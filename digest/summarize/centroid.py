@@ -74,7 +74,7 @@ def _sparse_rows(pool: Sequence[Candidate], vocabulary: dict[str, int], weights:
         for term, count in Counter(candidate.terms).items():
             rows.append(row)
             cols.append(vocabulary[term])
-            values.append((1 + math.log(count)) * weights[vocabulary[term]])
+            values.append(textlib.tf(count) * weights[vocabulary[term]])
     return sparse.csr_matrix((values, (rows, cols)), shape=(len(pool), len(vocabulary)))
 
 
@@ -98,7 +98,7 @@ def _weigh(terms: Sequence[str], vocabulary: dict[str, int], weights: np.ndarray
     row = np.zeros(len(vocabulary))
     for term, count in Counter(terms).items():
         if term in vocabulary:
-            row[vocabulary[term]] = (1 + math.log(count)) * weights[vocabulary[term]]
+            row[vocabulary[term]] = textlib.tf(count) * weights[vocabulary[term]]
     return row
 
 

@@ -23,7 +23,6 @@ from digest.summarize.sentences import Candidate, needs_context
 from digest.summarize.tuning import Tuning
 
 Concept = tuple[str, str]
-SAME_SENTENCE = 0.6  # word Jaccard at which two outlets carry "the same" sentence: never both in a summary
 SOLVER_SECONDS = 10.0  # a safety net (the program solves in milliseconds): past it the greedy answer is used
 TIE = 1e-3  # value of being earlier in an article: breaks ties between equal coverage, never outweighs a concept
 
@@ -80,11 +79,12 @@ def _value(found: set[Concept], weights: dict[Concept, int]) -> int:
 
 def _same_sentences(pool: Sequence[Candidate]) -> list[tuple[int, int]]:
     """Pairs of near-identical sentences (two outlets carrying one wire sentence): at most one of each is used."""
-    words = [frozenset(w.lower() for w in textlib.words(c.text)) for c in pool]
+    words = [textlib.word_set(c.text) for c in pool]
     pairs = []
     for i, j in itertools.combinations(range(len(pool)), 2):
         small, large = sorted((len(words[i]), len(words[j])))
-        if small >= SAME_SENTENCE * large and len(words[i] & words[j]) >= SAME_SENTENCE * len(words[i] | words[j]):
+        # Jaccard >= t needs the smaller set at least t of the larger: a cheap test first.
+        if small >= textlib.SAME_SENTENCE * large and textlib.same_sentence(words[i], words[j]):
             pairs.append((i, j))
     return pairs
 

@@ -8,8 +8,6 @@ from digest import text as textlib
 from digest.models import Article, Cluster, Credit, Sentence
 from digest.summarize.sentences import Candidate
 
-SAME_SENTENCE = 0.6  # word Jaccard at which two outlets carry "the same" sentence
-
 
 class Credits:
     def __init__(self, cluster: Cluster, originals: Sequence[Article]) -> None:
@@ -20,7 +18,7 @@ class Credits:
 
     def sentence(self, candidate: Candidate) -> Sentence:
         source = self.originals[candidate.article]
-        wordset = _wordset(candidate.text)
+        wordset = textlib.word_set(candidate.text)
         also: dict[str, Credit] = {}
         for index, article in enumerate(self.cluster.articles):
             if article.label != source.label and article.label not in also and self._carries(index, candidate, wordset):
@@ -33,17 +31,13 @@ class Credits:
             return True
         # Jaccard >= t needs at least t of the sentence's words in the article; finding them as substrings is a
         # quick upper bound that spares splitting most articles into sentences.
-        if sum(1 for w in wordset if w in self.lowered[index]) < SAME_SENTENCE * len(wordset):
+        if sum(1 for w in wordset if w in self.lowered[index]) < textlib.SAME_SENTENCE * len(wordset):
             return False
         if index not in self.split:
-            self.split[index] = [_wordset(s) for p in article.text.split("\n") for s in textlib.sentences(p)]
-        return any(len(s & wordset) >= SAME_SENTENCE * len(s | wordset) for s in self.split[index])
+            self.split[index] = [textlib.word_set(s) for p in article.text.split("\n") for s in textlib.sentences(p)]
+        return any(textlib.same_sentence(wordset, s) for s in self.split[index])
 
     def of(self, article: Article) -> Credit:
         original = self.cluster.copies.get(article.id)
         copy_of = next((a.label for a in self.cluster.articles if a.id == original), None) if original else None
         return Credit(outlet=article.label, url=article.url, title=article.title, copy_of=copy_of)
-
-
-def _wordset(text: str) -> frozenset[str]:
-    return frozenset(w.lower() for w in textlib.words(text))
