@@ -170,25 +170,27 @@ def topics_of(data: Labelled, keep: set[str]) -> Labelled:
     return [a for a, _ in kept], [e for _, e in kept]
 
 
-def cross(ecb: Labelled, stream: Labelled) -> None:
-    """Each system's constant chosen on one part of the data, scored on another (B-cubed F1)."""
+def topic_splits(ecb: Labelled) -> tuple[set[str], list[set[str]], list[set[str]]]:
+    """ECB+ topics, in 5 folds, and 8 draws of 10 (the held-out test's size); the same in every table."""
     names = sorted({event.split("_")[0] for event in ecb[1]})
     order = names[:]
     random.Random(0).shuffle(order)
     folds = [set(order[k::5]) for k in range(5)]
     draws = [set(random.Random(seed).sample(names, 10)) for seed in range(8)]
+    return set(names), folds, draws
+
+
+def cross(ecb: Labelled, stream: Labelled) -> None:
+    """Each system's constant chosen on one part of the data, scored on another (B-cubed F1)."""
+    topics, folds, draws = topic_splits(ecb)
     print("\nCross: the constant chosen on one part, B-cubed F1 on another (in-sample best in brackets)")
     print(f"{'system':<24} {'ECB->stream':>16} {'stream->ECB':>16} {'5 topic folds':>16} {'10 topics':>16}")
     for name, (system, grid) in GRIDS.items():
         on_ecb, on_stream = chosen(system, grid, ecb), chosen(system, grid, stream)
         to_stream = b3(system, on_ecb, stream)
         to_ecb = b3(system, on_stream, ecb)
-        fold_scores = [
-            b3(system, chosen(system, grid, topics_of(ecb, set(names) - f)), topics_of(ecb, f)) for f in folds
-        ]
-        draw_scores = [
-            b3(system, chosen(system, grid, topics_of(ecb, set(names) - d)), topics_of(ecb, d)) for d in draws
-        ]
+        fold_scores = [b3(system, chosen(system, grid, topics_of(ecb, topics - f)), topics_of(ecb, f)) for f in folds]
+        draw_scores = [b3(system, chosen(system, grid, topics_of(ecb, topics - d)), topics_of(ecb, d)) for d in draws]
         best_stream, best_ecb = b3(system, on_stream, stream), b3(system, on_ecb, ecb)
         print(
             f"{name:<24} {to_stream:.3f} ({best_stream:.3f}) {to_ecb:.3f} ({best_ecb:.3f})"
@@ -332,14 +334,10 @@ def pairwise_b3(graph: PairGraph, beta: np.ndarray, columns: list[int]) -> float
 
 def pairwise(ecb: Labelled, stream: Labelled) -> None:
     """The logistic pairwise model: fitted on both sets (in-sample), and fitted apart from what it is scored on."""
-    names = sorted({event.split("_")[0] for event in ecb[1]})
-    order = names[:]
-    random.Random(0).shuffle(order)
-    folds = [set(order[k::5]) for k in range(5)]
-    draws = [set(random.Random(seed).sample(names, 10)) for seed in range(8)]
+    topics, folds, draws = topic_splits(ecb)
     whole, flow = pair_graph(ecb), pair_graph(stream)
-    held = [(pair_graph(topics_of(ecb, set(names) - f)), pair_graph(topics_of(ecb, f))) for f in folds]
-    drawn = [(pair_graph(topics_of(ecb, set(names) - d)), pair_graph(topics_of(ecb, d))) for d in draws]
+    held = [(pair_graph(topics_of(ecb, topics - f)), pair_graph(topics_of(ecb, f))) for f in folds]
+    drawn = [(pair_graph(topics_of(ecb, topics - d)), pair_graph(topics_of(ecb, d))) for d in draws]
     print("\nPairwise logistic model, average link at P = 0.5 (B-cubed F1; fitted on what is named)")
     print(f"{'features':<24}  in: ECB  stream  ECB->stream  stream->ECB  folds  10 topics")
     for title, subset in SUBSETS.items():
