@@ -4,7 +4,8 @@ yagmail builds messages unfit for HTML digests (a <br> per newline, the HTML sou
 the message is built here with EmailMessage: multipart/alternative, the text part first, HTML second.
 
 A server that cannot be reached is tried once per run, with `email.retries`: then every delivery still to
-make waits for the next run (ChannelDown), instead of each recipient paying for the same dead server.
+make waits for the next run (ChannelDown), instead of each recipient paying for the same dead server. A 4xx
+answer is a deferral, tried again later in the run by the send workflow; a 5xx answer is final.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import os
 import smtplib
 import ssl
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -199,36 +200,34 @@ def send_message(
     connection: Connection,
     message: EmailMessage,
     *,
-    delays: Sequence[float],
-    sleep: Callable[[float], None] = time.sleep,
     reconnect: Callable[[], None] | None = None,
+    attempts: int = 3,
 ) -> Outcome:
-    """Send one message; 4xx replies are retried after each delay, 5xx is final. A lost connection is given
-    to `reconnect` (which raises ChannelDown when the server is gone) before the message is tried again."""
+    """Send one message: 5xx is final (rejected), 4xx is deferred (the send workflow tries it again later in
+    the run, so the connection goes on with other recipients meanwhile). A lost connection is given to
+    `reconnect` (which raises ChannelDown when the server is gone) before the message is tried again."""
     error = "not attempted"
-    for delay in (*delays, None):
+    for _ in range(attempts):
         try:
             connection.send(message)
             return Outcome("sent")
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
-            error = f"{code} {_text(reply)}"
-            if code >= 500:
-                return Outcome("rejected", error)
+            return _refused(code, reply)
         except smtplib.SMTPAuthenticationError as exc:
             return Outcome("failed", f"login refused: {exc.smtp_code} {_text(exc.smtp_error)}")
         except smtplib.SMTPResponseException as exc:
-            error = f"{exc.smtp_code} {_text(exc.smtp_error)}"
-            if exc.smtp_code >= 500:
-                return Outcome("rejected", error)
+            return _refused(exc.smtp_code, exc.smtp_error)
         except (smtplib.SMTPException, OSError) as exc:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            if reconnect is not None:
-                reconnect()
-                continue
-        if delay is not None:
-            sleep(delay)
+            if reconnect is None:
+                break
+            reconnect()
     return Outcome("failed", error)
+
+
+def _refused(code: int, reply: bytes | str) -> Outcome:
+    return Outcome("rejected" if code >= 500 else "deferred", f"{code} {_text(reply)}")
 
 
 def retry_delays(retries: int, backoff: float) -> tuple[float, ...]:
@@ -240,7 +239,7 @@ Connect = Callable[[], Connection]
 
 
 class EmailChannel:
-    """Email over one SMTP connection per run, opened once with retries."""
+    """Email over up to `email.connections` SMTP connections, each opened with retries and reused."""
 
     name = "email"
 
@@ -254,6 +253,9 @@ class EmailChannel:
         self.settings = settings
         self.connect = connect or (lambda: YagmailConnection(settings))
         self.sleep = sleep
+        self.connections = settings.connections
+        self.rate = settings.rate
+        self.delays = retry_delays(settings.retries, settings.backoff)
 
     def key(self, issue: Issue, recipient: str) -> str:
         return message_id(issue.id, recipient, domain(self.settings))
@@ -268,7 +270,7 @@ class EmailSession:
     def __init__(self, channel: EmailChannel) -> None:
         self.channel = channel
         self.connection: Connection | None = None
-        self.delays = retry_delays(channel.settings.retries, channel.settings.backoff)
+        self.delays = channel.delays
 
     def reconnect(self) -> None:
         """(Re)open the connection, waiting out `email.retries`; ChannelDown when the server stays unreachable."""
@@ -287,7 +289,7 @@ class EmailSession:
     def deliver(self, issue: Issue, recipient: str, key: str) -> Outcome:
         connection = self.connection or self.channel.connect()
         message = issue_message(self.channel.settings, issue, recipient)
-        return send_message(connection, message, delays=self.delays, sleep=self.channel.sleep, reconnect=self.reconnect)
+        return send_message(connection, message, reconnect=self.reconnect)
 
     def close(self) -> None:
         if self.connection is not None:
