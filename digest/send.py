@@ -119,21 +119,26 @@ def send_new(
 ) -> RunReport:
     """Record a new issue with a pending delivery per (channel, recipient), then make them.
 
-    Another run (on another machine, with a PostgreSQL state) may have saved this day's issue while this one
-    was building its own: under the digest's lock the first to save wins, and this run joins that issue
-    instead of sending a second one.
+    Another run (on another machine, with a PostgreSQL state) may have started an issue of this digest while
+    this one was building its own. Under the digest's lock the first to save wins; a later run joins the
+    issue still being sent, or, when it is sent already, sends nothing rather than its articles a second time.
     """
     deliveries = [
         Delivery(issue.id, name, recipient, channels[name].key(issue, recipient), "pending")
         for name, recipient in recipients
     ]
+    ours = {article for ids in members.values() for article in ids}
     with state.digest_lock(issue.digest):
-        saved = state.save_issue(issue, members, deliveries)
+        started = state.unfinished_issues(issue.digest)
+        sent_meanwhile = not started and bool(state.sent_articles(issue.digest) & ours)
+        saved = not started and not sent_meanwhile and state.save_issue(issue, members, deliveries)
     if saved:
         return _report(state, issue, *_deliver(state, issue, channels))
-    joined = state.issue(issue.id) or issue
-    report = _report(state, joined, *_deliver(state, joined, channels))
-    return replace(report, note=f"joined {joined.id}, which another run started")
+    if sent_meanwhile:
+        return RunReport(issue.digest, None, note="another run sent these articles meanwhile; sent nothing")
+    joined = started or [state.issue(issue.id) or issue]
+    report = resume(state, joined, channels)
+    return replace(report, note=f"joined {', '.join(i.id for i in joined)}, which another run started")
 
 
 def resume(state: Store, issues: Sequence[Issue], channels: Mapping[str, Channel]) -> RunReport:

@@ -263,7 +263,9 @@ class Store:
 
     def to_do(self, issue: str, channel: str, since: datetime) -> int:
         """How many deliveries of the issue over the channel are still to make by a run that began at `since`."""
-        query = select(func.count()).select_from(deliveries).where(*self._claimable(issue, channel, since, _FAR_FUTURE))
+        query = (
+            select(func.count()).select_from(deliveries).where(*self._claimable(issue, channel, "", since, _FAR_FUTURE))
+        )
         with self._begin() as db:
             return int(db.execute(query).scalar_one())
 
@@ -272,15 +274,15 @@ class Store:
     ) -> list[Delivery]:
         """Take up to `limit` deliveries still to make for `owner`, held until now + lease unless renewed.
 
-        Still to make: pending; held by a sender whose lease ran out (on a SQLite file, by any other sender:
-        it is dead, the run lock says so); failed before `since` (this run's start: what failed in this run
-        waits for the next).
+        Still to make: pending; held by another sender whose lease ran out (on a SQLite file, by any other
+        sender: it is dead, the run lock says so); failed before `since` (this run's start: what failed in
+        this run waits for the next).
         """
         expired = _FAR_FUTURE if self.exclusive else iso(now)
         assert expired is not None
         pick = (
             select(deliveries.c.recipient)
-            .where(*self._claimable(issue, channel, since, expired))
+            .where(*self._claimable(issue, channel, owner, since, expired))
             .order_by(deliveries.c.recipient)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -295,14 +297,18 @@ class Store:
             rows = db.execute(select(deliveries).where(mine).order_by(deliveries.c.recipient)).all()
         return [_delivery(row) for row in rows]
 
-    def _claimable(self, issue: str, channel: str, since: datetime, expired: str) -> tuple[Any, ...]:
-        status, lease = deliveries.c.status, deliveries.c.lease
+    def _claimable(self, issue: str, channel: str, owner: str, since: datetime, expired: str) -> tuple[Any, ...]:
+        status, lease, holder = deliveries.c.status, deliveries.c.lease, deliveries.c.owner
         return (
             deliveries.c.issue == issue,
             deliveries.c.channel == channel,
             or_(
                 status == "pending",
-                and_(status.in_(_HELD), or_(lease.is_(None), lease < expired)),
+                and_(
+                    status.in_(_HELD),
+                    or_(holder.is_(None), holder != owner),  # never our own: they are in our queue or in flight
+                    or_(lease.is_(None), lease < expired),
+                ),
                 and_(status == "failed", deliveries.c.updated < iso(since)),
             ),
         )
