@@ -27,6 +27,7 @@ from smtp_server import Handler, Received, smtp_server
 
 from digest import config, pipeline, store
 from digest.config import StateSettings
+from digest.models import Issue
 
 NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 LIST = 500
@@ -223,3 +224,26 @@ def test_a_dead_server_costs_one_attempt_for_a_long_list_over_four_connections(
     result = pipeline.run(config.load(path), now=NOW, sleep=waits.append)
     assert waits == [2.0, 4.0], "one attempt and its two retries, not one per connection or per recipient"
     assert len(result.reports[0].failed) == 100 and len(result.reports[0].failures()) == 1
+
+
+def test_each_recipients_copy_is_the_message_built_for_them_alone(tmp_path: Path) -> None:
+    """The issue's message is encoded once; a copy differs from a message built for its recipient in nothing
+    but the MIME boundary (random in each)."""
+    from email import message_from_bytes
+    from email.policy import default
+
+    from digest.channels import email
+
+    settings = config.load(write_config(tmp_path))
+    built = pipeline.preview(settings)
+    rendered = pipeline.render_digest(settings, built.digest)
+    issue = Issue("ai-x", "ai", "AI", NOW, rendered.subject, rendered.html, rendered.text, built.digest.stories)
+    mail = email.IssueMail(settings.email, issue)
+    for recipient in ("a@example.org", "b@example.org"):
+        copy = message_from_bytes(mail.for_recipient(recipient), policy=default)
+        alone = message_from_bytes(email.issue_message(settings.email, issue, recipient).as_bytes(), policy=default)
+        assert [(k, v) for k, v in copy.items() if k != "Content-Type"] == [
+            (k, v) for k, v in alone.items() if k != "Content-Type"
+        ]
+        assert copy["To"] == recipient
+        assert [p.get_content() for p in copy.iter_parts()] == [p.get_content() for p in alone.iter_parts()]
