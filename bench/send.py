@@ -13,7 +13,8 @@ Rows, all in the same run, each a real `digest run` process (or two) from the se
 Messages per second are counted at the server, from its first answered message to its last, so building the
 issue (the same in every row) is left out. Every row is checked: each recipient got exactly one message.
 Targets: 4 connections >= 3x one connection; 2 processes >= 1.7x one process.
-The PostgreSQL server is DIGEST_TEST_POSTGRES_URL's, else a throw-away one (tests/postgres.py).
+The PostgreSQL server is DIGEST_TEST_POSTGRES_URL's, else a throw-away one (tests/postgres.py) with fsync on;
+the SQLite state runs in WAL mode with synchronous=NORMAL, as digest always opens it.
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ def postgres_server() -> Iterator[str]:
         return
     if postgres.server_binaries() is None:
         raise SystemExit(f"no PostgreSQL: install Debian's postgresql or set {postgres.ENV}")
-    with postgres.throwaway_server() as url:
+    with postgres.throwaway_server(durable=True) as url:
         yield url
 
 

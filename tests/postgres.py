@@ -31,8 +31,11 @@ def server_binaries() -> Path | None:
 
 
 @contextmanager
-def throwaway_server() -> Iterator[str]:
-    """Start a cluster in a temporary folder on a free loopback port; yields its URL (user `digest`, no password)."""
+def throwaway_server(*, durable: bool = False) -> Iterator[str]:
+    """Start a cluster in a temporary folder on a free loopback port; yields its URL (user `digest`, no password).
+
+    Tests run it without fsync (nothing in it outlives them); `durable` keeps PostgreSQL's defaults, for benches.
+    """
     binaries = server_binaries()
     assert binaries is not None
     folder = Path(tempfile.mkdtemp(prefix="digest-pg-"))
@@ -47,7 +50,9 @@ def throwaway_server() -> Iterator[str]:
         check=True,
         capture_output=True,
     )
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off -c max_connections=200"
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c max_connections=200"
+    if not durable:
+        options += " -c fsync=off"
     pg_ctl = [*run_as, str(binaries / "pg_ctl"), "-D", str(data), "-l", str(folder / "log")]
     subprocess.run([*pg_ctl, "-o", options, "-w", "start"], check=True, capture_output=True)
     try:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, exists, func, or_, select, update
+from sqlalchemy import Connection, Row, and_, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from digest.config import StateSettings
@@ -280,16 +280,22 @@ class Store:
         """
         expired = _FAR_FUTURE if self.exclusive else iso(now)
         assert expired is not None
-        pick = (
-            select(deliveries.c.recipient)
-            .where(*self._claimable(issue, channel, owner, since, expired))
-            .order_by(deliveries.c.recipient)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
         until = iso(_plus(now, lease))
+        recipients: list[str] = []
         with self._begin() as db:
-            recipients = list(db.execute(pick).scalars())
+            # One kind at a time, so each is an index range in recipient order (an OR of the three would scan
+            # the issue's every delivery, 15 ms a claim at 10,000 recipients).
+            for kind in self._claimable_kinds(owner, since, expired):
+                if len(recipients) >= limit:
+                    break
+                pick = (
+                    select(deliveries.c.recipient)
+                    .where(deliveries.c.issue == issue, deliveries.c.channel == channel, kind)
+                    .order_by(deliveries.c.recipient)
+                    .limit(limit - len(recipients))
+                    .with_for_update(skip_locked=True)
+                )
+                recipients += db.execute(pick).scalars()
             if not recipients:
                 return []
             mine = and_(deliveries.c.issue == issue, deliveries.c.recipient.in_(recipients))
@@ -298,19 +304,21 @@ class Store:
         return [_delivery(row) for row in rows]
 
     def _claimable(self, issue: str, channel: str, owner: str, since: datetime, expired: str) -> tuple[Any, ...]:
+        kinds = self._claimable_kinds(owner, since, expired)
+        return (deliveries.c.issue == issue, deliveries.c.channel == channel, or_(*kinds))
+
+    @staticmethod
+    def _claimable_kinds(owner: str, since: datetime, expired: str) -> tuple[Any, ...]:
+        """Pending; held by another sender past its lease; failed before this run began."""
         status, lease, holder = deliveries.c.status, deliveries.c.lease, deliveries.c.owner
         return (
-            deliveries.c.issue == issue,
-            deliveries.c.channel == channel,
-            or_(
-                status == "pending",
-                and_(
-                    status.in_(_HELD),
-                    or_(holder.is_(None), holder != owner),  # never our own: they are in our queue or in flight
-                    or_(lease.is_(None), lease < expired),
-                ),
-                and_(status == "failed", deliveries.c.updated < iso(since)),
+            status == "pending",
+            and_(
+                status.in_(_HELD),
+                or_(holder.is_(None), holder != owner),  # never our own: they are in our queue or in flight
+                or_(lease.is_(None), lease < expired),
             ),
+            and_(status == "failed", deliveries.c.updated < iso(since)),
         )
 
     def held_elsewhere(self, issue: str, channel: str, owner: str, now: datetime) -> datetime | None:
@@ -363,13 +371,6 @@ class Store:
         held = and_(deliveries.c.issue == issue, deliveries.c.owner == owner, deliveries.c.status.in_(_HELD))
         with self._begin() as db:
             db.execute(update(deliveries).where(held).values(lease=iso(_plus(now, lease))))
-
-    def forget_issue(self, ident: str) -> None:
-        """Remove an issue and all it recorded (tests and benches reuse one database)."""
-        with self._begin() as db:
-            for table in (deliveries, issue_articles):
-                db.execute(delete(table).where(table.c.issue == ident))
-            db.execute(delete(issues).where(issues.c.id == ident))
 
 
 def _reached() -> Any:

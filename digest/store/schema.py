@@ -161,7 +161,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # A claim: which sender holds the delivery, and until when without news from it (#18).
         "ALTER TABLE deliveries ADD COLUMN owner TEXT",
         "ALTER TABLE deliveries ADD COLUMN lease TEXT",
-        "CREATE INDEX deliveries_todo ON deliveries (issue, channel, status)",
+        "CREATE INDEX deliveries_todo ON deliveries (issue, channel, status, recipient)",
     ),
 )
 
