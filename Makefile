@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/cluster_scale.py
 	$(BIN)/python bench/summarize.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/startup.py
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .pytest_cache .ruff_cache

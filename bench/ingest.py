@@ -43,6 +43,7 @@ from http_server import LoopbackServer, Reply
 
 from digest import fetch, parse, select
 from digest.models import Source
+from digest.parse import sources as parse_sources
 from digest.store import Store
 
 ORIGINS = 20
@@ -154,7 +155,7 @@ def run_digest(urls: list[str], documents: list[bytes], workers: int) -> tuple[i
     cpu = ThreadCpu()
     if workers == 1:  # parser processes could not be handed the wrappers; their CPU is split in the 1-process row
         feedparser.parse = cpu.wrap("feedparser", feedparser.parse)
-        parse.ingest = cpu.wrap("ingest", parse.ingest)
+        parse_sources.ingest = cpu.wrap("ingest", parse_sources.ingest)
     main_started, process_started = time.thread_time(), time.process_time()
     sources = [Source.at(url) for url in urls]
     query = select.parse_query("council OR court OR (bank AND rates)")

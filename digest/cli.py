@@ -1,24 +1,29 @@
-"""The `digest` command: thin wrappers over digest.pipeline. User errors end as one line and exit code 1."""
+"""The `digest` command: thin wrappers over digest.pipeline. User errors end as one line and exit code 1.
+
+Each command imports the pipeline (and rich) when it runs: importing every stage takes most of a second, and
+`digest --help` needs none of it.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
-import logging
 import sys
-import webbrowser
 from collections import Counter
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
-from digest import __version__, config, health, jsonl, pipeline, store
-from digest.cluster import Settings
+from digest import __version__
 from digest.errors import DigestError
-from digest.models import Story
+
+if TYPE_CHECKING:
+    from digest import pipeline
+    from digest.models import FeedHealth, Story
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,6 +65,8 @@ def main() -> None:
 @_fail_cleanly
 def preview(config_path: Path, open_browser: bool, explain: bool) -> None:
     """Build the digest from the sources and write out/preview.{html,txt,eml}; sends and records nothing."""
+    from digest import config, pipeline
+
     settings = config.load(config_path)
     result = pipeline.preview(settings)
     _report_sources(result.gathered)
@@ -69,7 +76,20 @@ def preview(config_path: Path, open_browser: bool, explain: bool) -> None:
     for path in result.paths:
         click.echo(f"wrote {path}")
     if open_browser:
-        webbrowser.open(result.paths[0].resolve().as_uri())
+        _open_in_browser(result.paths[0])
+
+
+def _open_in_browser(path: Path) -> None:
+    """With no browser to open (a server, a container) say where the file is instead of exiting silently."""
+    import webbrowser
+
+    url = path.resolve().as_uri()
+    try:
+        opened = webbrowser.open(url)
+    except webbrowser.Error:
+        opened = False
+    if not opened:
+        click.echo(f"no browser to open; the preview is at {url}")
 
 
 @main.command()
@@ -79,6 +99,8 @@ def preview(config_path: Path, open_browser: bool, explain: bool) -> None:
 @_fail_cleanly
 def run(config_path: Path, dry_run: bool, only: str | None) -> None:
     """One real run: fetch, build each digest, email it exactly once, publish the archive and feeds."""
+    from digest import config, pipeline, store
+
     settings = config.load(config_path)
     _log_to_stderr()
     if dry_run:
@@ -100,6 +122,7 @@ def run(config_path: Path, dry_run: bool, only: str | None) -> None:
 @_fail_cleanly
 def schedule(config_path: Path) -> None:
     """Run each digest on its schedule until stopped (SIGTERM or Ctrl-C finish the current send first)."""
+    from digest import config
     from digest import schedule as scheduler
 
     settings = config.load(config_path)
@@ -113,22 +136,12 @@ def schedule(config_path: Path) -> None:
 @_fail_cleanly
 def check(config_path: Path, no_smtp: bool) -> None:
     """Validate the config, try every source, the SMTP login and each webhook, and print a health table."""
-    from rich.console import Console
-    from rich.table import Table
+    from digest import config, health
 
     settings = config.load(config_path)
     result = health.check(settings, smtp=not no_smtp)
-    table = Table(title=f"Sources in {config_path}")
-    for column in ("source", "status", "last success", "items", "latest item", "problem"):
-        table.add_column(column, overflow="fold")
-    for row in result.sources:
-        problem = f"{row.error} ({row.hint})" if row.error else ""
-        if row.redirect:
-            problem = f"moved permanently to {row.redirect}; update [[sources]]. {problem}".strip()
-        table.add_row(
-            row.location, row.status, _when(row.last_success), str(row.items), _when(row.latest_item), problem
-        )
-    Console(width=max(100, Console().width)).print(table)
+    _print_health(config_path, result.sources, datetime.now(UTC))
+    _failed_summary(len(result.sources), [row.location for row in result.sources if row.error])
     for channel in result.channels:
         name = "SMTP" if channel.channel == "email" else "webhook"
         state = channel.detail if channel.problem is None else f"error: {channel.problem}"
@@ -137,8 +150,35 @@ def check(config_path: Path, no_smtp: bool) -> None:
         sys.exit(1)
 
 
+def _print_health(config_path: Path, rows: Sequence[FeedHealth], now: datetime) -> None:
+    cells = []
+    for row in rows:
+        problem = f"{row.error} ({row.hint})" if row.error else ""
+        if row.redirect:
+            problem = f"moved permanently to {row.redirect}; update [[sources]]. {problem}".strip()
+        when = (_when(row.last_success), str(row.items), _when(row.latest_item))
+        cells.append((row.location, _status(row, now), *when, problem))
+    columns = (
+        _Column("source"),
+        _Column("status", no_wrap=True),
+        _Column("last success", no_wrap=True),
+        _Column("items", right=True),
+        _Column("latest item", no_wrap=True),
+        _Column("problem"),
+    )
+    _print_rows(f"Sources in {config_path}", columns, cells)
+
+
+def _status(row: FeedHealth, now: datetime) -> str:
+    if row.stale(now) and row.latest_item:
+        return f"stale: newest item {row.latest_item:%Y-%m-%d}"
+    return row.status
+
+
 def _log_to_stderr() -> None:
     """Plain log lines for cron and systemd: one per source fetched, one summary per run."""
+    import logging
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -153,6 +193,8 @@ def _when(value: datetime | None) -> str:
 @_fail_cleanly
 def articles(sources: tuple[str, ...]) -> None:
     """Print the articles parsed from feed URLs, feed files or folders as JSON Lines."""
+    from digest import pipeline
+
     gathered = pipeline.read_articles(sources)
     for article in gathered.articles:
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False))
@@ -168,13 +210,18 @@ def articles(sources: tuple[str, ...]) -> None:
 @_fail_cleanly
 def cluster_command(file: TextIO, threshold: float | None, explain: bool) -> None:
     """Read articles as JSON Lines (- for stdin); print {"id", "cluster", "copy_of"} per article."""
+    from digest import jsonl, pipeline
+    from digest.cluster import Settings
+    from digest.text import count
+
     items = jsonl.articles_from_jsonl(file, _name(file))
     settings = Settings() if threshold is None else Settings(threshold=threshold)
     for group in pipeline.cluster_articles(items, settings):
         if explain:
             outlets = _outlets(a.label for a in group.articles)
             click.echo(
-                f"{group.id}: {len(group.articles)} articles ({outlets}); terms: {', '.join(group.terms)}", err=True
+                f"{group.id}: {count(len(group.articles), 'article')} ({outlets}); terms: {', '.join(group.terms)}",
+                err=True,
             )
         for article in group.articles:
             record = {"id": article.id, "cluster": group.id, "copy_of": group.copies.get(article.id)}
@@ -193,6 +240,8 @@ def cluster_command(file: TextIO, threshold: float | None, explain: bool) -> Non
 @_fail_cleanly
 def summarize(file: TextIO, words: int, method: str) -> None:
     """Read clusters as JSON Lines ({"id", "articles": [...]}); print one story per line."""
+    from digest import jsonl, pipeline
+
     clusters = jsonl.clusters_from_jsonl(file, _name(file))
     for story in pipeline.summarize_clusters(clusters, words, method):
         click.echo(json.dumps(story.to_dict(), ensure_ascii=False))
@@ -220,18 +269,151 @@ def _report_sources(gathered: pipeline.Gathered) -> None:
         click.echo(f"warning: {warning}", err=True)
     for error in gathered.errors:
         click.echo(f"error: {error}", err=True)
+    _failed_summary(len(gathered.items), [error.source for error in gathered.errors])
+
+
+def _failed_summary(total: int, failed: Sequence[str]) -> None:
+    """`2 of 7 sources failed: NAME, NAME`: the last line of a source report, so a failure is not missed."""
+    from digest.text import count
+
+    if failed:
+        click.echo(f"{len(failed)} of {count(total, 'source')} failed: {', '.join(failed)}", err=True)
 
 
 def _print_table(stories: Iterable[Story]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title="Stories", show_lines=False)
-    table.add_column("#", justify="right")
-    table.add_column("Headline", overflow="fold")
-    table.add_column("Outlets", overflow="fold")
-    table.add_column("Articles", justify="right")
+    rows = []
     for number, story in enumerate(stories, 1):
         outlets = _outlets(c.outlet + (" (copy)" if c.copy_of else "") for c in story.outlets)
-        table.add_row(str(number), story.headline, outlets, str(story.articles))
-    Console(width=max(100, Console().width)).print(table)
+        rows.append((str(number), story.headline, outlets, str(story.articles)))
+    columns = (_Column("#", right=True), _Column("Headline"), _Column("Outlets"), _Column("Articles", right=True))
+    _print_rows("Stories", columns, rows)
+
+
+@dataclass(frozen=True)
+class _Column:
+    name: str
+    right: bool = False
+    no_wrap: bool = False
+
+
+def _print_rows(title: str, columns: Sequence[_Column], rows: Sequence[Sequence[str]]) -> None:
+    """A table that never cuts a word (a path, a URL, a date), however narrow the terminal. Cells are text,
+    never markup: the `[[sources]]` in a hint is printed as written."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    cells = [[column.name, *(row[index] for row in rows)] for index, column in enumerate(columns)]
+    least = [max(len(c) if column.no_wrap else _longest_word(c) for c in cells[i]) for i, column in enumerate(columns)]
+    most = [max(len(c) for c in column) for column in cells]
+    overhead = 3 * len(columns) + 1  # a space either side of each cell, and the rules between and around them
+    widths = _widths(least, most, max(100, Console().width) - overhead)
+    table = Table(title=escape(title))
+    for column, width in zip(columns, widths, strict=True):
+        table.add_column(column.name, justify="right" if column.right else "left", no_wrap=column.no_wrap, width=width)
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
+    Console(width=sum(widths) + overhead).print(table)
+
+
+def _widths(least: Sequence[int], most: Sequence[int], room: int) -> list[int]:
+    """Each column its longest word; what room is left shared out in proportion to what each could still use."""
+    spare, wanted = max(0, room - sum(least)), sum(most) - sum(least)
+    if wanted <= spare:
+        return list(most)
+    return [low + (high - low) * spare // wanted for low, high in zip(least, most, strict=True)]
+
+
+def _longest_word(text: str) -> int:
+    return max((len(word) for word in text.split()), default=0)
+
+
+# -- digest sources (#16): list, add, remove, import and export the sources in config.toml ----------------------
+
+
+@main.group()
+def sources() -> None:
+    """List, add, remove, import (OPML) and export the sources in config.toml, editing it in place."""
+
+
+@sources.command(name="list")
+@_config_option
+@_fail_cleanly
+def sources_list(config_path: Path) -> None:
+    """Each source with its kind, outlet, folder and last health (from the state, if there is one)."""
+    from digest import config
+    from digest.sources import manage
+
+    rows = []
+    for row in manage.rows(config.load(config_path)):
+        health = row.health
+        status = (health.status if not health.error else f"{health.status}: {health.error}") if health else "-"
+        items = str(health.items) if health else "-"
+        last = _when(health.last_success if health else None)
+        rows.append((row.kind, row.location, row.outlet or "-", row.category or "-", status, last, items))
+    names = ("kind", "source", "outlet", "folder", "status", "last success", "items")
+    _print_rows(f"Sources in {config_path}", [_Column(name) for name in names], rows)
+
+
+@sources.command(name="add")
+@click.argument("location")
+@_config_option
+@click.option("--first", is_flag=True, help="When the site has several feeds, take the first it lists.")
+@click.option("--pick", metavar="TITLE", help="When the site has several feeds, take the one with this title or URL.")
+@click.option("--outlet", metavar="NAME", help="Credit its articles to this outlet name.")
+@click.option("--category", metavar="FOLDER", help='Its folder in an OPML export, like "Tech/AI".')
+@click.option("--full-text", is_flag=True, help="Read every article's page for its full text.")
+@_fail_cleanly
+def sources_add(
+    location: str,
+    config_path: Path,
+    first: bool,
+    pick: str | None,
+    outlet: str | None,
+    category: str | None,
+    full_text: bool,
+) -> None:
+    """Add a feed URL, a site's address (its feed is found), a feed file or a folder to config.toml."""
+    from digest.sources import manage
+
+    message = manage.add(
+        config_path, location, first=first, pick=pick, outlet=outlet, category=category, full_text=full_text
+    )
+    click.echo(message)
+
+
+@sources.command(name="remove")
+@click.argument("location")
+@_config_option
+@_fail_cleanly
+def sources_remove(location: str, config_path: Path) -> None:
+    """Remove the source with this URL, path or title from config.toml."""
+    from digest.sources import manage
+
+    for removed in manage.remove(config_path, location):
+        click.echo(f"removed {removed} from {config_path}")
+
+
+@sources.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_config_option
+@_fail_cleanly
+def sources_import(file: Path, config_path: Path) -> None:
+    """Add each feed of an OPML file (a feed reader's export) to config.toml, once, with its folder."""
+    from digest.sources import manage
+
+    click.echo(manage.import_opml(config_path, file).line(file, config_path))
+
+
+@sources.command(name="export")
+@_config_option
+@_fail_cleanly
+def sources_export(config_path: Path) -> None:
+    """Print the feed sources as OPML 2.0, their categories as folders (files, folders and sitemaps left out)."""
+    from digest import config
+    from digest.sources import manage
+
+    text, left_out = manage.export_opml(config.load(config_path), datetime.now(UTC))
+    click.echo(text, nl=False)
+    if left_out:
+        click.echo(f"note: {left_out} sources are not feeds (files, folders, sitemaps) and are left out", err=True)

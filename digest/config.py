@@ -6,18 +6,20 @@ key and its line, says what is wrong and how to fix it. Nothing downstream re-ch
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
-
-from digest.errors import ConfigError
-from digest.models import WEBHOOK_FORMATS, FetchLimits, Source, SourceKind, Webhook
+from digest.errors import ConfigError, DigestError, QueryError
+from digest.models import WEBHOOK_FORMATS, ClusterSettings, FetchLimits, Source, SourceKind, Webhook
+from digest.query import parse_query
+from digest.sources import opml, search
+from digest.text import count
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _METHODS = ("centroid", "lexrank", "textrank", "luhn", "lsa")
@@ -38,14 +40,6 @@ class DigestSettings:
     quiet_day: bool
     catch_up_hours: float
     webhooks: tuple[Webhook, ...] = ()
-
-
-@dataclass(frozen=True)
-class ClusterSettings:
-    threshold: float
-    copy_threshold: float
-    max_gap_days: float
-    continuity_days: int
 
 
 @dataclass(frozen=True)
@@ -109,6 +103,7 @@ class Config:
     digests: tuple[DigestSettings, ...]
     sources: tuple[Source, ...]
     cluster: ClusterSettings
+    continuity_days: int
     summary: SummarySettings
     email: EmailSettings
     output: OutputSettings
@@ -170,6 +165,8 @@ def _schedule(value: Any) -> str | None:
     if len(fields) == 5:
         if re.search(r"\d", fields[4]):
             return "uses day numbers in its day-of-week field: use names like mon-fri (numbers are ambiguous)"
+        from apscheduler.triggers.cron import CronTrigger  # only a cron schedule needs it; it takes 70 ms to load
+
         try:
             CronTrigger.from_crontab(value, timezone="UTC")
         except ValueError as exc:
@@ -180,7 +177,7 @@ def _schedule(value: Any) -> str | None:
 
 def _day_names(value: Any) -> str | None:
     bad = [d for d in value if not isinstance(d, str) or d.lower()[:3] not in _DAYS]
-    return f"has unknown day names {bad}: use mon, tue, wed, thu, fri, sat, sun" if bad else None
+    return f"has {count(len(bad), 'unknown day name')} {bad}: use mon, tue, wed, thu, fri, sat, sun" if bad else None
 
 
 def _zone(value: Any) -> str | None:
@@ -195,9 +192,22 @@ def _not_blank(value: Any) -> str | None:
     return None if value.strip() else "must not be empty"
 
 
+def _topic(value: Any) -> str | None:
+    """Parsed now, so a bad query is an error naming its file and line, not a failure halfway through a run."""
+    if problem := _not_blank(value):
+        return problem
+    try:
+        parse_query(value)
+    except QueryError as error:
+        return f"is not a valid query: {error.problem}; {error.hint}"
+    return None
+
+
 def _addresses(value: Any) -> str | None:
     bad = [a for a in value if not isinstance(a, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+", a)]
-    return f"has invalid addresses {bad}: use plain addresses like reader@example.org" if bad else None
+    return (
+        f"has {count(len(bad), 'invalid address')} {bad}: use plain addresses like reader@example.org" if bad else None
+    )
 
 
 def _address(value: Any) -> str | None:
@@ -238,6 +248,16 @@ def _postgres_url(value: Any) -> str | None:
     return None
 
 
+def _language(value: Any) -> str | None:
+    ok = re.fullmatch(r"[a-z]{2,3}", value)
+    return None if ok else 'must be a two-letter language code like "en" or "de"'
+
+
+def _region(value: Any) -> str | None:
+    ok = re.fullmatch(r"[A-Z]{2}", value)
+    return None if ok else 'must be a two-letter country code in capitals like "US" or "GB"'
+
+
 def _slug_check(value: Any) -> str | None:
     ok = re.fullmatch(r"[a-z0-9][a-z0-9-]*", value)
     return None if ok else 'must be lowercase letters, digits and dashes, like "ai-daily"'
@@ -246,7 +266,7 @@ def _slug_check(value: Any) -> str | None:
 _DIGEST_KEYS: dict[str, _Key] = {
     "name": _Key(str, "", _slug_check),
     "title": _Key(str, "Digest", _not_blank),
-    "topic": _Key(str, None, _not_blank),
+    "topic": _Key(str, None, _topic),
     "timezone": _Key(str, "UTC", _zone),
     "schedule": _Key(str, "07:00", _schedule),
     "days": _Key(list, list(_DAYS), _day_names),
@@ -261,9 +281,9 @@ _DIGEST_KEYS: dict[str, _Key] = {
 
 _SCHEMA: dict[str, dict[str, _Key]] = {
     "cluster": {
-        "threshold": _Key((int, float), 0.5, _unit),
-        "copy_threshold": _Key((int, float), 0.5, _unit),
-        "max_gap_days": _Key((int, float), 4.0, _positive),
+        "threshold": _Key((int, float), ClusterSettings.threshold, _unit),
+        "copy_threshold": _Key((int, float), ClusterSettings.copy_threshold, _unit),
+        "max_gap_days": _Key((int, float), ClusterSettings.max_gap_days, _positive),
         "continuity_days": _Key(int, 14, _not_negative),
     },
     "summary": {
@@ -323,6 +343,16 @@ _SOURCE_KEYS: dict[str, _Key] = {
     "path": _Key(str, None, _not_blank),
     "outlet": _Key(str, None, _not_blank),
     "full_text": _Key(bool, False),
+    # Sources of sources, and their details (#16): see _listed_sources.
+    "opml": _Key(str, None, _not_blank),
+    "search": _Key(str, None, _one_of(*search.ENGINES)),
+    "sitemap": _Key(str, None, _not_blank),
+    "query": _Key(str, None, _topic),
+    "language": _Key(str, None, _language),
+    "region": _Key(str, None, _region),
+    "title": _Key(str, None, _not_blank),
+    "category": _Key(str, None, _not_blank),
+    "site": _Key(str, None, _url_or_empty),
 }
 
 
@@ -359,11 +389,10 @@ class _Reader:
     def table(
         self, doc: dict[str, Any], name: str, schema: dict[str, _Key], index: int | None = None
     ) -> dict[str, Any]:
-        label = f"sources[{index}]" if index is not None else name
+        label = f"{name}[{index}]" if index is not None else name
         for key in doc:
             if key not in schema:
-                known = ", ".join(schema)
-                raise self.fail(f"{label}.{key}", f"is not a known key (known: {known})", name, index)
+                raise self.fail(f"{label}.{key}", f"is not a known key{_did_you_mean(key, schema)}", name, index)
         values: dict[str, Any] = {}
         for key, spec in schema.items():
             full = f"{label}.{key}"
@@ -374,7 +403,7 @@ class _Reader:
                 continue
             value = doc[key]
             if not _has_type(value, spec.kind):
-                raise self.fail(full, f"must be {_type_name(spec.kind)}, not {_type_name(type(value))}", name, index)
+                raise self.fail(full, f"must be {_type_name(spec.kind)}, not {_shown(value)}", name, index)
             problem = spec.check(value) if spec.check else None
             if problem:
                 raise self.fail(full, problem, name, index)
@@ -386,6 +415,21 @@ def _has_type(value: Any, kind: type | tuple[type, ...]) -> bool:
     if isinstance(value, bool) and kind is not bool:
         return False  # TOML true is not a number
     return isinstance(value, kind)
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    """`: did you mean max_stories? (known: ...)`: the likely name first, then every name."""
+    names = list(known)
+    close = difflib.get_close_matches(name, names, n=1)
+    guess = f": did you mean {close[0]}?" if close else ""
+    return f"{guess} (known: {', '.join(names)})"
+
+
+def _shown(value: Any) -> str:
+    """A wrong number is shown as written (`not 2525.0`); anything else by its type (`not a string`)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return repr(value)
+    return _type_name(type(value))
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
@@ -403,11 +447,7 @@ def load(path: str | Path) -> Config:
         raise ConfigError(f"{path}: no such config file", "pass --config PATH or create config.toml") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}", "check the file's permissions and encoding") from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}", "fix the syntax at that line") from None
-    return _build(path, text, doc)
+    return load_text(path, text)
 
 
 def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
@@ -416,7 +456,7 @@ def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
     for key in doc:
         if key not in known:
             raise ConfigError(
-                f"{path}: [{key}] is not a known table (known: {', '.join(sorted(known))})",
+                f"{path}: [{key}] is not a known table{_did_you_mean(key, sorted(known))}",
                 f"remove or rename [{key}] in {path.name}",
             )
     tables: dict[str, dict[str, Any]] = {}
@@ -443,13 +483,13 @@ def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
         rate=float(e["rate"]),
     )
     w, st = tables["webhook"], tables["state"]
+    digests = _digests(reader, path, doc, email.to)
     return Config(
         path=path,
-        digests=_digests(reader, path, doc, email.to),
-        sources=_sources(reader, path, doc.get("sources")),
-        cluster=ClusterSettings(
-            float(c["threshold"]), float(c["copy_threshold"]), float(c["max_gap_days"]), c["continuity_days"]
-        ),
+        digests=digests,
+        sources=_sources(reader, path, doc.get("sources"), tuple(d.topic for d in digests)),
+        cluster=ClusterSettings(float(c["threshold"]), float(c["copy_threshold"]), float(c["max_gap_days"])),
+        continuity_days=c["continuity_days"],
         summary=SummarySettings(words=s["words"], method=s["method"]),
         email=email,
         output=OutputSettings(
@@ -533,7 +573,7 @@ def _local_source(reader: _Reader, path: Path, index: int) -> tuple[str, SourceK
     raise reader.fail(f"sources[{index}].path", f"names no file or folder ({path})", "sources", index)
 
 
-def _sources(reader: _Reader, path: Path, raw: Any) -> tuple[Source, ...]:
+def _sources(reader: _Reader, path: Path, raw: Any, topics: tuple[str, ...] = ()) -> tuple[Source, ...]:
     if not isinstance(raw, list) or not raw:
         raise ConfigError(
             f"{path}: sources is missing or empty",
@@ -542,13 +582,126 @@ def _sources(reader: _Reader, path: Path, raw: Any) -> tuple[Source, ...]:
     sources = []
     for index, item in enumerate(raw):
         values = reader.table(item, "sources", _SOURCE_KEYS, index)
+        listed = _listed_sources(reader, path, values, index, topics)
+        if listed is not None:
+            sources.extend(listed)
+            continue
         if (values["url"] is None) == (values["path"] is None):
-            raise reader.fail(f"sources[{index}]", "needs exactly one of url or path", "sources", index)
+            raise reader.fail(f"sources[{index}]", f"needs exactly one of {_LOCATION_KEYS}", "sources", index)
         if values["url"] is not None and not re.match(r"https?://", values["url"]):
             raise reader.fail(f"sources[{index}].url", "must start with http:// or https://", "sources", index)
         if values["url"] is not None:
             location, kind = values["url"], SourceKind.FEED
         else:
             location, kind = _local_source(reader, path.parent / values["path"], index)
-        sources.append(Source(location, kind, outlet=values["outlet"], full_text=values["full_text"]))
-    return tuple(sources)
+        sources.append(
+            Source(
+                location,
+                kind,
+                outlet=values["outlet"],
+                full_text=values["full_text"],
+                title=values["title"],
+                category=values["category"],
+                site=values["site"] or None,
+            )
+        )
+    return _each_once(sources)
+
+
+# -- sources of sources (#16): an OPML list, a news search on the topic, a news sitemap ---------------------------
+
+_LOCATION_KEYS = "url or path (or opml, search, sitemap)"
+# Which keys go with which kind of source, beside its location key; outlet, full_text and category go with several.
+_ONLY_WITH = {
+    "query": ("search",),
+    "region": ("search",),
+    "language": ("search", "sitemap"),
+    "title": ("url", "sitemap"),
+    "site": ("url", "sitemap"),
+    "outlet": ("url", "path", "sitemap"),
+    "full_text": ("url", "path", "opml", "search"),
+}
+
+
+def _listed_sources(
+    reader: _Reader, path: Path, values: dict[str, Any], index: int, topics: tuple[str, ...]
+) -> list[Source] | None:
+    """The sources an `opml`, `search` or `sitemap` table stands for; None for a `url` or `path` table."""
+    given = [key for key in ("url", "path", "opml", "search", "sitemap") if values[key] is not None]
+    if len(given) != 1:
+        raise reader.fail(f"sources[{index}]", f"needs exactly one of {_LOCATION_KEYS}", "sources", index)
+    kind = given[0]
+    for key, kinds in _ONLY_WITH.items():
+        if values[key] not in (None, False) and kind not in kinds:
+            allowed = " or ".join(kinds)
+            raise reader.fail(f"sources[{index}].{key}", f"goes only with {allowed}, not {kind}", "sources", index)
+    if kind == "opml":
+        return _opml_sources(reader, path.parent / values["opml"], values, index)
+    if kind == "search":
+        language, region = values["language"] or "en", values["region"] or "US"
+        queries = [values["query"]] if values["query"] else list(dict.fromkeys(topics))
+        return [
+            Source(
+                search.search_url(values["search"], query, language, region),
+                SourceKind.SEARCH,
+                full_text=values["full_text"],
+                title=f"{values['search']}: {query}",
+                category=values["category"],
+            )
+            for query in queries
+        ]
+    if kind == "sitemap":
+        if not re.match(r"https?://", values["sitemap"]):
+            raise reader.fail(f"sources[{index}].sitemap", "must start with http:// or https://", "sources", index)
+        return [
+            Source(
+                values["sitemap"],
+                SourceKind.SITEMAP,
+                outlet=values["outlet"],
+                language=values["language"],
+                title=values["title"],
+                category=values["category"],
+                site=values["site"] or None,
+            )
+        ]
+    return None
+
+
+def _opml_sources(reader: _Reader, file: Path, values: dict[str, Any], index: int) -> list[Source]:
+    """The feeds of an OPML file, read at load; its folders are their categories (the table's `category` else)."""
+    try:
+        listed = opml.read_opml(file.read_bytes(), str(file))
+    except FileNotFoundError:
+        raise reader.fail(f"sources[{index}].opml", f"names no file ({file})", "sources", index) from None
+    except OSError as exc:
+        raise reader.fail(f"sources[{index}].opml", f"cannot be read ({exc.strerror})", "sources", index) from None
+    except DigestError as error:
+        raise ConfigError(f"sources[{index}].opml: {error.message}", error.hint) from None
+    return [
+        Source(
+            feed.url,
+            SourceKind.FEED,
+            full_text=values["full_text"],
+            title=feed.title,
+            category=feed.category or values["category"],
+            site=feed.site,
+        )
+        for feed in listed.feeds
+    ]
+
+
+def _each_once(sources: list[Source]) -> tuple[Source, ...]:
+    """One source per location: a feed both listed in an OPML file and in its own table is fetched once."""
+    seen: dict[tuple[str, SourceKind], Source] = {}
+    for source in sources:
+        seen.setdefault((source.location, source.kind), source)
+    return tuple(seen.values())
+
+
+def load_text(path: str | Path, text: str) -> Config:
+    """Validate config text as if it were the file at `path`: what an in-place edit checks before it writes."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}", "fix the syntax at that line") from None
+    return _build(Path(path), text, doc)

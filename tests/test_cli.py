@@ -73,9 +73,10 @@ def test_articles_reports_each_failing_source_and_exits_1(tmp_path: Path) -> Non
     result = _digest("articles", str(SEEDS / "feeds" / "ledger.xml"), str(broken), str(tmp_path / "missing"))
     assert result.returncode == 1
     assert len(result.stdout.splitlines()) == 5
-    errors = result.stderr.splitlines()
+    *errors, summary = result.stderr.splitlines()
     assert len(errors) == 2 and all(line.startswith("error: ") for line in errors)
     assert "broken.xml" in errors[0] and "missing" in errors[1]
+    assert summary == f"2 of 3 sources failed: {broken}, {tmp_path / 'missing'}"
     assert "Traceback" not in result.stderr
 
 
@@ -88,3 +89,10 @@ def test_cluster_explain_names_a_repeated_outlet_once_with_its_count() -> None:
     done = _digest("cluster", "--explain", "-", stdin="\n".join(lines) + "\n")
     assert done.returncode == 0, done.stderr
     assert "4 articles (Wire ×3, Courier)" in done.stderr
+
+
+def test_cluster_explain_says_1_article_for_a_lone_article() -> None:
+    line = json.dumps({"id": "a", "outlet": "Wire", "title": "Marlow approves harbour budget", "text": "Quays."})
+    done = _digest("cluster", "--explain", "-", stdin=line + "\n")
+    assert done.returncode == 0, done.stderr
+    assert ": 1 article (Wire); terms:" in done.stderr

@@ -273,3 +273,75 @@ def test_a_copy_is_always_in_its_originals_cluster() -> None:
         ids = {a.id for a in story.articles}
         assert all(copy in ids and original in ids for copy, original in story.copies.items())
         assert story.originals()
+
+
+def _partition(clusters: list[Cluster], name: dict[str, str]) -> set[frozenset[str]]:
+    return {frozenset(name[a.id] for a in c.articles) for c in clusters}
+
+
+@pytest.mark.parametrize("dated", [True, False])
+def test_shuffled_input_and_renamed_ids_give_the_same_partition(dated: bool) -> None:
+    """Ids and input order pick neither originals nor the order of merges: ties are broken by content."""
+    articles = [*_quakes(dates=dated), *(_article(20 + i, t, x) for i, (t, x) in enumerate(TRIAL_2019))]
+    articles.append(_article(30, "Marlow passes budget", STORY, published=DAY if dated else None))
+    articles.append(_article(31, "Council approves spending plan", REWORDED, published=DAY if dated else None))
+    identity = {a.id: a.id for a in articles}
+    expected = _partition(cluster(articles), identity)
+    for seed in range(4):
+        draw = random.Random(seed)
+        renamed = {a.id: f"{draw.randrange(10**9):x}-{a.id[::-1]}" for a in articles}
+        back = {new: old for old, new in renamed.items()}
+        shuffled = [
+            Article(id=renamed[a.id], text=a.text, title=a.title, outlet=a.outlet, published=a.published)
+            for a in articles
+        ]
+        draw.shuffle(shuffled)
+        assert _partition(cluster(shuffled), back) == expected
+
+
+def test_which_undated_text_is_the_original_does_not_depend_on_ids() -> None:
+    def copied(ids: tuple[int, int]) -> dict[str, str]:
+        articles = [_article(ids[0], "Marlow passes budget", STORY), _article(ids[1], "Council approves", REWORDED)]
+        text = {a.id: a.text[:6] for a in articles}
+        return {text[copy]: text[original] for copy, original in find_copies(articles, 0.5).items()}
+
+    assert copied((1, 2)) == copied((2, 1))
+    assert len(copied((1, 2))) == 1
+
+
+def test_a_post_repeated_a_month_later_is_not_a_copy() -> None:
+    """An API blog posts the same "sunset reminder" again a month later: a new post. A mirror a day later copies it."""
+    reminder = (
+        "This is a reminder that version 21 of the Example API will be switched off on the first of next month.\n"
+        "Requests to version 21 endpoints will return an error after that date, so please upgrade your clients.\n"
+        "The migration guide lists every change between version 21 and the current release of the API."
+    )
+    old = _article(0, "v21 sunset reminder", reminder, outlet="Example", published=DAY)
+    again = _article(1, "v21 sunset reminder", reminder, outlet="Example", published=DAY + timedelta(days=31))
+    mirror = _article(2, "Sunset reminder", reminder, outlet="Mirror", published=DAY + timedelta(days=1))
+    assert find_copies([again, mirror, old], 0.5) == {"a2": "a0"}
+    assert find_copies([again, old], 0.5, window_days=60) == {"a1": "a0"}
+
+
+def test_an_outlets_template_words_do_not_tie_its_stories() -> None:
+    """Reddit's feed wraps every post in the same words ("submitted by", "Advertise", "REDDIT"): six posts on six
+    subjects, with the words of the template around a one-line text, are six stories."""
+    posts = [
+        ("Tiramisu on a stick", "tiramisu dessert recipe mascarpone"),
+        ("Old lighthouse keeper's diary found", "lighthouse keeper diary attic"),
+        ("Cat learns to open fridge", "cat fridge door paw"),
+        ("Volcano eruption seen from plane", "volcano eruption plane window"),
+        ("First snow in the desert", "snow desert dunes morning"),
+        ("Marathon runner finishes backwards", "marathon runner backwards finish"),
+    ]
+    articles = [
+        _article(
+            i,
+            f"{title} REDDIT",
+            f"{words} submitted by user{i}\nAdvertise REDDIT premium gold karma",
+            outlet="reddit",
+            published=DAY + timedelta(minutes=i),
+        )
+        for i, (title, words) in enumerate(posts)
+    ]
+    assert len(cluster(articles)) == 6

@@ -18,17 +18,28 @@ EVERYWHERE = {"--config", "--help", "--version"}  # documented once, under the t
 
 
 def _table_rows() -> dict[str, str]:
-    """Each command's row of README's command table, keyed by the command's name."""
+    """Each command's row of README's command table, keyed by its name ("preview", "sources add")."""
     table = README.split("## Commands", 1)[1].split("\n## ", 1)[0]
     rows = {}
     for line in table.splitlines():
-        found = re.match(r"\| `digest (\w+)", line)
+        found = re.match(r"\| `digest (\w+(?: [a-z]\w*)?)", line)
         if found:
             rows[found[1]] = line
     return rows
 
 
-COMMANDS = sorted(main.commands.items())
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    """Every command a user can type, a group's subcommands included ("sources add")."""
+    found: list[tuple[str, click.Command]] = []
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            found += _commands(command, f"{prefix}{name} ")
+        else:
+            found.append((prefix + name, command))
+    return found
+
+
+COMMANDS = _commands(main)
 
 
 @pytest.mark.parametrize(("name", "command"), COMMANDS, ids=[name for name, _ in COMMANDS])

@@ -3,16 +3,19 @@ full text cached, "new since the last digest" selection, and `digest check`, whi
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
 
 from conftest import SEEDS
 from http_server import LoopbackServer, Reply, conditional
 
 from digest import config, health, pipeline, store
-from digest.models import Source
+from digest.models import FeedHealth, Source
 
 NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 FEED = (SEEDS / "feeds" / "ledger.xml").read_bytes()
@@ -137,3 +140,44 @@ def test_check_command_prints_the_table_and_fails_on_a_broken_source(tmp_path: P
         )
     assert done.returncode == 1, done.stderr
     assert "/gone" in done.stdout and "404" in done.stdout and "Traceback" not in done.stderr
+
+
+def _dated_feed(published: datetime) -> bytes:
+    return (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Dated</title><item><title>Studio news</title>'
+        b"<link>http://news.example/1</link><description>A studio story.</description><pubDate>%s</pubDate>"
+        b"</item></channel></rss>" % format_datetime(published).encode()
+    )
+
+
+def test_check_table_keeps_urls_whole_escapes_hints_and_calls_an_old_feed_stale(tmp_path: Path) -> None:
+    long_path = "/feeds/" + "-".join(["regional-news"] * 4) + "/rss.xml"
+    routes = {
+        long_path: Reply(body=_dated_feed(datetime.now(UTC))),
+        "/old": Reply(body=_dated_feed(datetime(2016, 3, 1, 9, 0, tzinfo=UTC))),
+        "/gone": Reply(404),
+    }
+    with LoopbackServer(routes) as server:
+        urls = [server.url(long_path), server.url("/old"), server.url("/gone")]
+        done = subprocess.run(
+            [sys.executable, "-m", "digest", "check", "--no-smtp", "--config", str(_check_config(tmp_path, *urls))],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "COLUMNS": "60"},
+        )
+    assert done.returncode == 1, done.stderr
+    rows = done.stdout.splitlines()
+    for url in urls:
+        assert any(url in row for row in rows), f"{url} is broken across lines:\n{done.stdout}"
+    fresh, old, _ = (next(row for row in rows if url in row) for url in urls)
+    assert " ok " in fresh and "stale" not in fresh
+    assert "stale: newest item 2016-03-01" in old
+    assert "[[sources]]" in done.stdout and "[]" not in done.stdout
+    assert done.stderr.splitlines()[-1] == f"1 of 3 sources failed: {urls[2]}"
+
+
+def test_a_local_feed_file_is_never_stale() -> None:
+    old = FeedHealth("feeds/archive.xml", "ok", latest_item=datetime(2016, 3, 1, tzinfo=UTC))
+    assert not old.stale(NOW)
+    assert replace(old, location="https://news.example/rss").stale(NOW)

@@ -154,6 +154,12 @@ FORMATS = {
         "Pixel & Frame",
     ),
     "jsonfeed10.json": ("Rates held steady", "https://ledger.example/posts/rates", "2026-11-23T13:00", "Ledger Bites"),
+    "jsonfeed-wordpress.json": (
+        "Ferry timetable changes from Monday",
+        "https://harbour-gazette.example/2026/11/ferry-timetable/",
+        "2026-11-23T09:30",
+        "Harbour Gazette",
+    ),
     "jsonfeed11.json": (
         "Jobs report beats forecasts",
         "https://feeds.example/posts/jobs",
@@ -184,7 +190,7 @@ def test_entries_without_links_have_no_url_and_stable_distinct_ids() -> None:
     articles, warnings = parse(_fixture("jsonfeed11.json"))
     assert [a.url for a in articles] == ["https://feeds.example/posts/jobs", None, None]
     assert len({a.id for a in articles}) == 3
-    assert warnings == ["https://feeds.example/news/feed: skipped 1 items that are not JSON objects"]
+    assert warnings == ["https://feeds.example/news/feed: skipped 1 item that is not a JSON object"]
     assert articles[2].title is None and articles[2].published is None  # wrong types count as missing
     assert [a.id for a in parse(_fixture("jsonfeed11.json"))[0]] == [a.id for a in articles]
 
@@ -230,7 +236,12 @@ def test_billion_laughs_is_not_expanded() -> None:
     ("body", "message"),
     [
         (b'{"version": "https://jsonfeed.org/version/1.1", "items": [', "not a JSON Feed"),
-        (b'{"title": "no version", "items": []}', "not a JSON Feed (no jsonfeed.org version)"),
+        (b'{"title": "no version and no items"}', "not a JSON Feed (no jsonfeed.org version)"),
+        (
+            b'{"version": "https://jsonfeed.org/version/2", "items": []}',
+            "version 'https://jsonfeed.org/version/2' is not",
+        ),
+        (b'{"title": "no version", "items": []}', "no entries"),
         (b'{"version": "https://jsonfeed.org/version/1", "items": {"a": 1}}', "no entries"),
         (b'{"version": "https://jsonfeed.org/version/1", "items": [' + b"[" * 100_000, "not a JSON Feed"),
         (b'{"version": "https://jsonfeed.org/version/1", "items": [{}]}', "no entry has a title, link or text"),
@@ -239,6 +250,31 @@ def test_billion_laughs_is_not_expanded() -> None:
 def test_broken_json_feeds_are_clear_errors(body: bytes, message: str) -> None:
     with pytest.raises(ParseError, match=re.escape(message)):
         parse(_feed(body, "https://feeds.example/feed.json"))
+
+
+_ITEM = b'"items": [{"id": "1", "url": "https://feeds.example/1", "title": "Ferry", "content_text": "Late."}]'
+
+
+@pytest.mark.parametrize(
+    "version",
+    [
+        "https://jsonfeed.org/version/1",
+        "http://jsonfeed.org/version/1",
+        "https://jsonfeed.org/version/1/",
+        "https://jsonfeed.org/version/1.1",
+        "http://jsonfeed.org/version/1.1",
+        "http://jsonfeed.org/version/1.1/",
+    ],
+)
+def test_json_feed_versions_1_and_1_1_over_either_scheme_are_read_silently(version: str) -> None:
+    (article,), warnings = parse(_feed(b'{"version": "%s", %s}' % (version.encode(), _ITEM), "https://feeds.example/j"))
+    assert article.title == "Ferry" and warnings == []
+
+
+def test_json_feed_without_a_version_is_read_with_a_warning() -> None:
+    (article,), warnings = parse(_feed(b'{"title": "Ferries", %s}' % _ITEM, "https://feeds.example/j"))
+    assert article.title == "Ferry"
+    assert warnings == ["https://feeds.example/j: no JSON Feed version; read as JSON Feed 1.1"]
 
 
 def test_web_page_error_names_the_feed_it_links_to() -> None:

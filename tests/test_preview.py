@@ -9,14 +9,16 @@ import re
 import shutil
 import subprocess
 import sys
+import webbrowser
 from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import ROOT
 
-from digest import config, pipeline
+from digest import cli, config, pipeline
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +86,36 @@ def test_explain_says_why_each_article_matched(preview: pipeline.Preview) -> Non
         matched = preview.matches[story.id]
         assert len(matched) == story.articles
         assert all(terms for _, terms in matched), "every article in a story matched some query term"
+
+
+def _seeds_folder(folder: Path, extra: str = "") -> Path:
+    text = (ROOT / "config.toml").read_text(encoding="utf-8").replace("[fetch]", extra + "\n[fetch]", 1)
+    (folder / "config.toml").write_text(text, encoding="utf-8")
+    (folder / "seeds").symlink_to(ROOT / "seeds")
+    return folder / "config.toml"
+
+
+def test_preview_ends_its_source_report_with_one_line_naming_the_failures(tmp_path: Path) -> None:
+    (tmp_path / "broken.xml").write_bytes(b"<html><body>Document moved</body></html>")
+    path = _seeds_folder(tmp_path, '[[sources]]\npath = "broken.xml"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "digest", "preview", "--config", str(path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[-1] == f"1 of 6 sources failed: {tmp_path / 'broken.xml'}"
+
+
+@pytest.mark.parametrize("answer", [False, webbrowser.Error("could not locate runnable browser")])
+def test_preview_open_without_a_browser_prints_the_file_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer: bool | webbrowser.Error
+) -> None:
+    def no_browser(url: str) -> bool:
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(webbrowser, "open", no_browser)
+    result = CliRunner().invoke(cli.main, ["preview", "--open", "--config", str(_seeds_folder(tmp_path))])
+    assert result.exit_code == 0, result.output
+    url = (tmp_path / "out" / "preview.html").resolve().as_uri()
+    assert result.output.splitlines()[-1] == f"no browser to open; the preview is at {url}"

@@ -110,11 +110,11 @@ def test_todays_state_is_migrated_and_keeps_what_it_recorded(state: StateSetting
     with store.Store(state) as opened:
         assert opened.schema_version == schema.LATEST
         assert opened.sent_articles("ai") == frozenset({"a1"})
-        assert [i.id for i in opened.unfinished_issues("ai")] == ["ai-2026-11-24"]
+        assert [i.id for i in opened.unfinished_issues("ai", 5)] == ["ai-2026-11-24"]
         statuses = {d.recipient: d.status for d in opened.deliveries("ai-2026-11-24")}
         assert statuses == {"a@example.org": "sent", "b@example.org": "sending"}
         # the interrupted delivery has no lease: the next sender takes it over and re-sends it under its key
-        (taken,) = opened.claim("ai-2026-11-24", "email", "me", 10, NOW, datetime.now(UTC), 60)
+        (taken,) = opened.claim("ai-2026-11-24", "email", "me", 10, NOW, datetime.now(UTC), 60, 5)
         assert (taken.recipient, taken.key) == ("b@example.org", "<k2@x>")
     assert _normalised(_columns(state)) == _expected()
     if not state.url:
@@ -142,9 +142,9 @@ def test_two_senders_claim_disjoint_batches_and_a_lapsed_lease_passes_on(state: 
     with store.Store(state) as one, store.Store(state) as two:
         ident = _issue_with(one, 30)
         now = datetime.now(UTC)
-        first = one.claim(ident, "email", "one", 20, now, now, 60)
+        first = one.claim(ident, "email", "one", 20, now, now, 60, 5)
         assert one.mark_delivery(ident, first[0].recipient, "sending", now, owner="one")
-        second = two.claim(ident, "email", "two", 20, now, now, 60)
+        second = two.claim(ident, "email", "two", 20, now, now, 60, 5)
         if not state.url:
             assert len(second) == 20, "a SQLite file has one sender at a time (its run lock): any claim is a dead run's"
             return
@@ -153,7 +153,7 @@ def test_two_senders_claim_disjoint_batches_and_a_lapsed_lease_passes_on(state: 
         assert not two.mark_delivery(ident, first[1].recipient, "sending", now, owner="two"), "not its claim"
         assert two.held_elsewhere(ident, "email", "two", now) is not None
         later = now + timedelta(seconds=61)
-        taken = two.claim(ident, "email", "two", 50, now, later, 60)
+        taken = two.claim(ident, "email", "two", 50, now, later, 60, 5)
         assert len(taken) == 20, "one's lease ran out: its 20 pass to two, the one mid-send too; not two's own"
         assert two.held_elsewhere(ident, "email", "two", later) is None
 
@@ -162,13 +162,13 @@ def test_what_failed_in_this_run_waits_for_the_next(state: StateSettings) -> Non
     with store.Store(state) as opened:
         ident = _issue_with(opened, 2)
         started = datetime.now(UTC)
-        a, b = opened.claim(ident, "email", "me", 10, started, started, 60)
+        a, b = opened.claim(ident, "email", "me", 10, started, started, 60, 5)
         opened.mark_delivery(ident, a.recipient, "failed", datetime.now(UTC), "421 busy")
         opened.mark_delivery(ident, b.recipient, "sent", datetime.now(UTC))
-        assert opened.claim(ident, "email", "me", 10, started, datetime.now(UTC), 60) == []
-        assert opened.to_do(ident, "email", started) == 0
+        assert opened.claim(ident, "email", "me", 10, started, datetime.now(UTC), 60, 5) == []
+        assert opened.to_do(ident, "email", started, 5) == 0
         next_run = datetime.now(UTC) + timedelta(seconds=1)
-        assert [d.recipient for d in opened.claim(ident, "email", "me", 10, next_run, next_run, 60)] == [a.recipient]
+        assert [d.recipient for d in opened.claim(ident, "email", "me", 10, next_run, next_run, 60, 5)] == [a.recipient]
 
 
 def test_the_digest_lock_makes_a_second_run_wait_on_postgresql(state: StateSettings) -> None:

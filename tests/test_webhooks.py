@@ -17,7 +17,7 @@ from conftest import write_config
 from http_server import LoopbackServer, Reply, Request
 from smtp_server import Handler, smtp_server
 
-from digest import config, pipeline, store
+from digest import config, health, pipeline, store
 from digest.channels.webhook import MAX_BLOCKS, slack_payload
 from digest.models import Credit, Issue, Sentence, Story
 
@@ -132,7 +132,7 @@ def test_a_dead_webhook_server_does_not_hold_up_email(tmp_path: Path) -> None:
         result = pipeline.run(config.load(path), now=NOW, sleep=no_sleep)
     assert sorted(r.recipients[0] for r in handler.received) == ["a@example.org", "b@example.org"]
     ((recipient, reason),) = result.reports[0].failed
-    assert recipient == "http://127.0.0.1:1/hook" and "ConnectError" in reason
+    assert recipient == "http://127.0.0.1:1/hook" and reason.startswith("cannot reach the webhook (ConnectError")
 
 
 def test_slack_body_keeps_within_50_blocks_and_points_to_the_archive() -> None:
@@ -151,3 +151,41 @@ def test_slack_body_keeps_within_50_blocks_and_points_to_the_archive() -> None:
     section = body["blocks"][1]["text"]["text"]
     assert section.startswith("*<https://ledger.example/a|Studio &lt;sues&gt; startup &amp; co>*")
     assert "(copy of The Ledger)" in body["blocks"][2]["elements"][0]["text"]
+
+
+def test_a_sentence_that_would_overflow_a_section_is_left_out_whole() -> None:
+    long = Sentence("word " * 400, "The Ledger", "https://ledger.example/a")
+    story = Story("s", "Headline", "https://ledger.example/a", (long, long), (Credit("The Ledger", None),), articles=1)
+    issue = Issue("ai-1", "ai", "AI", NOW, "AI: 25 November", "<html></html>", "text", stories=(story,))
+    section = slack_payload(issue, None)["blocks"][1]["text"]["text"]
+    assert len(section) <= 3000 and section.count("|The Ledger>") == 1 and section.endswith("|The Ledger>")
+
+
+def test_check_tries_each_webhook_without_posting(tmp_path: Path) -> None:
+    with LoopbackServer({"/hook": Reply(405, b"invalid_payload")}) as hooks:
+        path = _config(tmp_path, 1, f'"{hooks.url("/hook")}", "http://127.0.0.1:1/dead"')
+        result = health.check(config.load(path), smtp=False)
+    alive, dead = result.channels
+    assert alive.problem is None and alive.detail == "reachable (HTTP 405 to HEAD)"
+    assert dead.problem is not None and dead.problem.startswith("cannot reach the webhook (ConnectError")
+    assert [r.method for r in hooks.requests] == ["HEAD"] and not result.ok
+
+
+def test_a_dead_webhook_does_not_hold_back_the_next_issue_and_is_tried_again(tmp_path: Path) -> None:
+    """The first issue reached the email recipients but not the webhook: the next run still sends its own issue
+    by email, and tries the webhook again for both, within MAX_ATTEMPTS runs."""
+    handler = Handler()
+    with smtp_server(handler) as port:
+        path = write_config(tmp_path, port=port, digest=f'{RECIPIENTS}\nquiet_day = true\nwebhooks = ["{DEAD}"]')
+        first = pipeline.run(config.load(path), now=NOW, sleep=no_sleep)
+        second = pipeline.run(config.load(path), now=NOW + timedelta(hours=2), sleep=no_sleep)
+    assert first.reports[0].issue == "ai-2026-11-25" and second.reports[0].issue == "ai-2026-11-25-2"
+    assert len(handler.received) == 4, "each recipient got both issues once"
+    assert [r for r, _ in second.reports[0].failed] == [DEAD, DEAD]
+    assert "retried ai-2026-11-25" in second.reports[0].line()
+    with store.Store(config.load(path).state) as state:
+        tries = {d.issue: d.attempts for d in state.deliveries("ai-2026-11-25") if d.recipient == DEAD}
+    assert tries == {"ai-2026-11-25": 2}
+
+
+DEAD = "http://127.0.0.1:1/hook"

@@ -22,7 +22,12 @@ from typing import Protocol
 from digest.errors import ChannelDown
 from digest.models import Issue
 
-__all__ = ["Channel", "ChannelDown", "Outcome", "Session"]
+__all__ = ["Channel", "ChannelDown", "Outcome", "Session", "retry_delays"]
+
+
+def retry_delays(retries: int, backoff: float) -> tuple[float, ...]:
+    """`retries` waits, the first `backoff` seconds and each next one twice as long (every channel's rule)."""
+    return tuple(backoff * 2**attempt for attempt in range(retries))
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 import yagmail
 
-from digest.channels import Outcome
+from digest.channels import Outcome, retry_delays
 from digest.config import EmailSettings
 from digest.errors import ChannelDown, DeliveryError
 from digest.models import Issue, Rendered
@@ -257,11 +257,6 @@ def send_message(
 
 def _refused(code: int, reply: bytes | str) -> Outcome:
     return Outcome("rejected" if code >= 500 else "deferred", f"{code} {_text(reply)}")
-
-
-def retry_delays(retries: int, backoff: float) -> tuple[float, ...]:
-    """`retries` waits, the first `backoff` seconds and each next one twice as long."""
-    return tuple(backoff * 2**attempt for attempt in range(retries))
 
 
 Connect = Callable[[], Connection]

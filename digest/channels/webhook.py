@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from digest import __version__
-from digest.channels import Outcome
+from digest.channels import Outcome, retry_delays
 from digest.models import Issue, Story, Webhook, iso
 from digest.text import one_line
 
@@ -55,7 +55,7 @@ class WebhookChannel:
         self.formats = {hook.url: hook.format for hook in hooks}
         self.archive_url = archive_url
         self.timeout = timeout
-        self.delays = tuple(backoff * 2**attempt for attempt in range(retries))
+        self.delays = retry_delays(retries, backoff)
         self.transport = transport
         self.sleep = sleep
 
@@ -86,7 +86,8 @@ class WebhookSession:
             try:
                 response = self.client.post(recipient, content=data, headers=headers)
             except httpx.TransportError as exc:
-                error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                error = f"cannot reach the webhook ({reason}) (check its URL in `webhooks`, and that it is up)"
             else:
                 if response.is_success:
                     return Outcome("sent")
@@ -183,9 +184,16 @@ def _context_text(text: str) -> dict[str, Any]:
 
 
 def _story_text(story: Story) -> str:
-    headline = f"*{_link(story.url, story.headline)}*"
-    sentences = [f"{_escape(s.text)} — {_link(s.url, s.outlet)}" for s in story.sentences]
-    return "\n".join([headline, *sentences])
+    """The linked headline and as many whole credited sentences as a section holds (never half a link)."""
+    lines = [f"*{_link(story.url, _cut(story.headline, MAX_HEADER))}*"]
+    size = len(lines[0])
+    for sentence in story.sentences:
+        line = f"{_escape(sentence.text)} — {_link(sentence.url, sentence.outlet)}"
+        if size + 1 + len(line) > MAX_SECTION:
+            break
+        lines.append(line)
+        size += 1 + len(line)
+    return "\n".join(lines)
 
 
 def _link(url: str | None, label: str) -> str:

@@ -3,10 +3,12 @@
 One job per module, in the order they run:
 
 - `corpus`: the articles as integer arrays (stems in sentence-like segments, date and number features) and each
-  outlet's boilerplate (segments it repeats across stories), which counts neither for copies nor for events.
-- `copies`: verbatim copies by hash, near-copies by MinHash buckets of sentences checked by alignment; the
-  earliest is the original. Verbatim copies are vectorized once and count by their number; so are near-copies
-  beyond MAX_COPY_NODES of one original.
+  outlet's boilerplate (segments it repeats across stories, which count neither for copies nor for events, and
+  its template words, which do not count for events).
+- `copies`: verbatim copies by hash, near-copies by MinHash buckets of sentences checked by alignment, only
+  within max_gap_days of each other; the earliest is the original (ties broken by content, never by id).
+  Verbatim copies are vectorized once and count by their number; so are near-copies beyond MAX_COPY_NODES of
+  one original.
 - `vectors`: TF-IDF of stems weighted by position, dates and lead numbers as features, idf with a general-English
   prior; terms in a large share of the collection left out of similarities.
 - `linking`: candidate pairs from a blocked sparse product, background and local scaling, average link.
@@ -20,7 +22,6 @@ import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -29,28 +30,23 @@ from digest.cluster import linking
 from digest.cluster.copies import originals, stand_ins
 from digest.cluster.corpus import Corpus
 from digest.cluster.vectors import specific, tfidf
-from digest.models import Article, Cluster
+from digest.models import Article, Cluster, ClusterSettings
 
 TERMS_SHOWN = 8  # per cluster, as written in the titles and first SAMPLED_CHARACTERS of SAMPLED_ARTICLES
 SAMPLED_ARTICLES = 3
 
 
-@dataclass(frozen=True)
-class Settings:
-    # Mean locally scaled similarity to merge: best on ECB+ dev, and mid-way in the range (0.43-0.55) where
-    # ../shared/seeds groups as an editor would and tests/test_cluster.py's two trials of one man stay apart.
-    threshold: float = 0.5
-    copy_threshold: float = 0.5
-    max_gap_days: float = 4.0
+Settings = ClusterSettings  # the stage's face keeps its own name for its one settings type
+DEFAULT = Settings()
 
 
-def cluster(articles: Sequence[Article], settings: Settings = Settings()) -> list[Cluster]:
+def cluster(articles: Sequence[Article], settings: Settings = DEFAULT) -> list[Cluster]:
     """Group articles by event. Output order and ids depend only on the set of articles, not their order."""
     ordered = sorted(_dedupe_ids(articles), key=_chronological)
     if not ordered:
         return []
     corpus = Corpus(ordered)
-    original = originals(corpus, settings.copy_threshold)
+    original = originals(corpus, settings.copy_threshold, settings.max_gap_days)
     stand_in = stand_ins(corpus, original)
     nodes = [i for i, node in enumerate(stand_in) if node == i]
     row = {node: r for r, node in enumerate(nodes)}
@@ -73,10 +69,13 @@ def cluster(articles: Sequence[Article], settings: Settings = Settings()) -> lis
     return sorted(clusters, key=lambda c: _chronological(c.articles[0]))
 
 
-def find_copies(group: Sequence[Article], threshold: float) -> dict[str, str]:
-    """Map each copy's id to its original's id: the earliest (undated counts as later) of near-identical texts."""
+def find_copies(
+    group: Sequence[Article], threshold: float, window_days: float = Settings.max_gap_days
+) -> dict[str, str]:
+    """Map each copy's id to its original's id: the earliest (undated counts as later) of near-identical texts
+    published within `window_days` of each other."""
     ordered = sorted(_dedupe_ids(group), key=_chronological)
-    original = originals(Corpus(ordered), threshold)
+    original = originals(Corpus(ordered), threshold, window_days)
     return {ordered[i].id: ordered[root].id for i, root in enumerate(original) if root != i}
 
 
@@ -90,13 +89,16 @@ def _dedupe_ids(articles: Iterable[Article]) -> list[Article]:
     return list(chosen.values())
 
 
-def _version(article: Article) -> tuple[tuple[float, str], str, str]:
+def _version(article: Article) -> tuple[tuple[float, str, str], str, str]:
     return (_chronological(article), article.title or "", article.text)
 
 
-def _chronological(article: Article) -> tuple[float, str]:
-    # Undated articles sort after dated ones: a copy that hides its date is the usual case.
-    return (article.published.timestamp() if article.published else math.inf, article.id)
+def _chronological(article: Article) -> tuple[float, str, str]:
+    """Oldest first, undated articles after dated ones (a copy that hides its date is the usual case); ties by
+    content, so that ids pick neither originals nor the order of merges (the id settles only identical articles)."""
+    content = "\0".join([article.title or "", article.text, article.outlet or "", article.url or ""])
+    when = article.published.timestamp() if article.published else math.inf
+    return (when, hashlib.blake2b(content.encode(), digest_size=8).hexdigest(), article.id)
 
 
 def _build(corpus: Corpus, group: list[int], original: list[int], terms: tuple[str, ...]) -> Cluster:

@@ -30,23 +30,39 @@ _BAND_SALT = np.random.default_rng(2).integers(1, 2**63, size=MINHASH_BANDS, dty
 _PERMUTATIONS = np.random.default_rng(0).integers(1, 2**32, size=(2, MINHASH_BANDS * MINHASH_ROWS), dtype=np.uint64)
 
 
-def originals(corpus: Corpus, threshold: float) -> list[int]:
-    """For each article, the index of the original it copies, or its own index if it is an original."""
+def originals(corpus: Corpus, threshold: float, window_days: float) -> list[int]:
+    """For each article, the index of the original it copies, or its own index if it is an original.
+
+    A copy is published within `window_days` of what it copies (or either is undated): the same template
+    filled in a month later (a "sunset reminder", a weekly schedule) is a new post, not a copy.
+    """
     original = list(range(len(corpus.texts)))
-    first_with: dict[bytes, int] = {}
+    when = np.array([a.published.timestamp() if a.published else np.nan for a in corpus.articles])
+    latest_with: dict[bytes, int] = {}
     for index, text in enumerate(corpus.texts):
         if text.body is not None:
-            original[index] = first_with.setdefault(text.body, index)
+            previous = latest_with.get(text.body)
+            if previous is not None and _close(when, previous, index, window_days):
+                original[index] = previous
+            latest_with[text.body] = index
+    for index, root in enumerate(original):  # a verbatim copy of a copy credits the first
+        original[index] = original[root]
     owner, stems, starts = corpus.sentence_arrays([i for i, root in enumerate(original) if root == i])
     for index, candidates in _copy_candidates(owner, _band_keys(stems, starts, corpus.vocabulary), threshold):
         copy = corpus.sentences(index)
         for candidate in candidates:
-            if _alignment(copy, corpus.sentences(candidate), threshold):
+            if _close(when, candidate, index, window_days) and _alignment(copy, corpus.sentences(candidate), threshold):
                 original[index] = candidate
                 break
     for index, root in enumerate(original):  # a copy of a copy credits the first original
         original[index] = original[root]
     return original
+
+
+def _close(when: np.ndarray, first: int, second: int, window_days: float) -> bool:
+    """Whether two articles were published within the window of each other (an undated one always is)."""
+    gap = abs(when[first] - when[second])
+    return bool(np.isnan(gap) or gap <= window_days * 86400)
 
 
 def stand_ins(corpus: Corpus, original: list[int]) -> list[int]:

@@ -1,5 +1,6 @@
 """The articles as integer arrays: stems of their titles and bodies in sentence-like segments, date and number
-features, and the segments each outlet repeats across its stories (boilerplate: bylines, pitches, footers).
+features, the segments each outlet repeats across its stories (boilerplate: bylines, pitches, footers) and the
+words of its template (in most of its articles, rare elsewhere).
 
 Copies and vectors are both read from this one representation, so they agree on what a word, a sentence and
 boilerplate are.
@@ -25,6 +26,9 @@ LEAD_CHARACTERS = 1500  # about 250 words
 FEATURE_COMMONNESS = 0.01  # general-English prior of such a feature, for idf (a word's own comes from wordfreq)
 SAMPLED_CHARACTERS = 400  # of each article, where the terms shown for a cluster are looked up as written
 MIN_SENTENCE_WORDS = 6  # shorter segments (datelines, captions) are too short to tell a copy
+TEMPLATE_SHARE = 0.9  # a word in more than this share of an outlet's different articles is its furniture
+TEMPLATE_ARTICLES = 5  # ("submitted", "Advertise", "REDDIT"), once the outlet has at least this many,
+TEMPLATE_SPREAD = 0.2  # unless other outlets' articles use it at least this share as often
 
 # Segments (sentences, roughly) end at a line end or after a piece ending in . ! ? or … (closing quotes aside).
 _SENTENCE_END = ".!?…"
@@ -200,6 +204,7 @@ class Corpus:
             for a in articles
         ]
         self.boilerplate = _boilerplate(articles, self.texts)
+        self.templates = _template_words(articles, self.texts)
 
     def own(self, index: int) -> np.ndarray:
         """Which segments of the article are its own: they have content words and are not its outlet's boilerplate."""
@@ -250,7 +255,11 @@ class Corpus:
                 np.full(len(text.features), FEATURE_WEIGHT),
             ]
         )
-        return terms, weights
+        template = self.templates.get(self.articles[index].label)
+        if template is None:
+            return terms, weights
+        kept = ~np.isin(terms, template)
+        return terms[kept], weights[kept]
 
     def shown(self, indices: Sequence[int], terms: Sequence[int]) -> tuple[str, ...]:
         """The terms as these articles most often write them in their titles and leads ("films", "Halvard"),
@@ -267,6 +276,29 @@ class Corpus:
         for (term, form), _count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
             best.setdefault(term, form)
         return tuple(self.vocabulary.cased(best[t]) if t in best else self.vocabulary.shown[t] for t in terms)
+
+
+def _template_words(articles: Sequence[Article], texts: Sequence[Text]) -> dict[str, np.ndarray]:
+    """Per outlet with TEMPLATE_ARTICLES different bodies or more, the words of its template ("submitted by",
+    "Advertise"): in more than TEMPLATE_SHARE of them, and at most a TEMPLATE_SPREAD as often elsewhere (a word
+    the other outlets use as much is the topic's, which the outlet shares, not its furniture)."""
+    seen: dict[str, dict[bytes | None, np.ndarray]] = defaultdict(dict)
+    for article, text in zip(articles, texts, strict=True):
+        seen[article.label].setdefault(text.body, np.unique(np.concatenate([text.title, text.words])))
+    found = [np.zeros(0, dtype=np.int64), *(t for bodies in seen.values() for t in bodies.values())]
+    everywhere = np.bincount(np.concatenate(found))
+    total = sum(len(bodies) for bodies in seen.values())
+    templates = {}
+    for outlet, bodies in seen.items():
+        if len(bodies) < TEMPLATE_ARTICLES:
+            continue
+        terms, counts = np.unique(np.concatenate(list(bodies.values())), return_counts=True)
+        share = counts / len(bodies)
+        elsewhere = (everywhere[terms] - counts) / max(1, total - len(bodies))
+        common = terms[(share > TEMPLATE_SHARE) & (elsewhere <= TEMPLATE_SPREAD * share)]
+        if len(common):
+            templates[outlet] = common
+    return templates
 
 
 def _boilerplate(articles: Sequence[Article], texts: Sequence[Text]) -> dict[str, frozenset[int]]:

@@ -7,7 +7,7 @@
 - `files`: local .txt/.md/.html articles with optional front matter.
 - `entries`: what every feed entry needs (its URL made absolute and canonical, its id, its outlet).
 - `clean`: HTML and markdown to paragraphs of text; canonical URLs.
-- `ingest`: one fetched source to an Ingested record; many of them on a process pool.
+- `sources`: each fetched source to an Ingested record (`ingest`); many of them on a process pool.
 - `fulltext`: teasers filled in from their pages' main text (trafilatura); the pages come through fetch.
 
 Feeds are parsed from bytes only: feedparser treats a str as a location and would read or fetch it. feedparser's
@@ -20,7 +20,7 @@ the feed's URL. Parse never touches the network: full text is a round trip throu
 from digest.parse.clean import canonical_url, html_to_text
 from digest.parse.documents import parse
 from digest.parse.fulltext import apply_full_text, extract_full_text, full_text_urls, page_text
-from digest.parse.ingest import ingest, parse_all, parser_processes
+from digest.parse.sources import ingest, parse_all, parser_processes
 
 __all__ = [
     "apply_full_text",

@@ -14,6 +14,7 @@ from digest.models import ARTICLE_SUFFIXES, Article, Document, SourceKind
 from digest.parse.feeds import parse_feed
 from digest.parse.files import parse_file
 from digest.parse.jsonfeed import parse_json_feed
+from digest.parse.sitemap import parse_sitemap
 
 Parsed = tuple[list[Article], list[str]]
 
@@ -45,6 +46,8 @@ _READERS: dict[SourceKind, Callable[[Document], Parsed]] = {
     SourceKind.FILE: _local,
     SourceKind.FOLDER: _local,
     SourceKind.PAGE: _page,
+    SourceKind.SEARCH: _feed,  # RSS whose items name their publishers (parse.feeds credits them)
+    SourceKind.SITEMAP: parse_sitemap,
 }
 
 

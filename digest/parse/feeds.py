@@ -11,9 +11,19 @@ from urllib.parse import urljoin
 import feedparser
 
 from digest.errors import ParseError
-from digest.models import Article, Document
+from digest.models import Article, Document, SourceKind
 from digest.parse.clean import control_free, html_to_text, library_error, paragraphs
-from digest.parse.entries import base_url, entry_url, identity, outlet_of, usable
+from digest.parse.entries import (
+    base_url,
+    entry_outlet,
+    entry_url,
+    identity,
+    outlet_of,
+    publisher_url,
+    usable,
+    without_publisher,
+)
+from digest.text import count
 
 # feedparser's loose parser expands a DOCTYPE's internal entities; a quadratic blowup turns 130 KB into gigabytes.
 _DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*(\[.*?\])?\s*>", re.S | re.I)
@@ -39,14 +49,18 @@ def parse_feed(document: Document) -> tuple[list[Article], list[str]]:
         raise _not_a_feed(document, library_error(str(parsed.get("bozo_exception", "malformed"))))
     if parsed.bozo:
         problem = library_error(str(parsed.get("bozo_exception", "malformed")))
-        warnings.append(f"{document.location}: malformed feed, read {len(parsed.entries)} entries anyway ({problem})")
+        warnings.append(
+            f"{document.location}: malformed feed, read {count(len(parsed.entries), 'entry')} anyway ({problem})"
+        )
     if not parsed.entries and not parsed.get("version"):
         raise _not_a_feed(document, "no RSS or Atom found")
     if not parsed.entries:
         raise ParseError(document.location, "the feed has no entries", "check the feed URL; it may be empty for now")
     base = base_url(document)
-    outlet = outlet_of(document, _line_of(parsed.feed.get("title_detail")), base)
-    articles = [_entry(entry, outlet, base, document.source.location) for entry in parsed.entries]
+    feed = parsed.feed
+    names = [" ".join(str((feed.get("image") or {}).get("title") or "").split()), _line_of(feed.get("title_detail"))]
+    outlet = outlet_of(document, names, feed.get("link"))
+    articles = [_entry(entry, document, outlet, base) for entry in parsed.entries]
     return usable(document, articles, warnings)
 
 
@@ -67,20 +81,32 @@ def _discovery_hint(document: Document) -> str:
     return "check that the URL points at an RSS/Atom feed, not a web page"
 
 
-def _entry(entry: Any, outlet: str, base: str | None, feed: str) -> Article:
-    url = entry_url(entry.get("link") or "", base)
-    title = _line_of(entry.get("title_detail")) or None
+def _entry(entry: Any, document: Document, feed_outlet: str, base: str | None) -> Article:
+    link = entry.get("link") or ""
+    if document.source.kind is SourceKind.SEARCH:
+        link = publisher_url(link)
+    url = entry_url(link, base)
+    publisher = _publisher(entry)
+    title = without_publisher(_line_of(entry.get("title_detail")) or None, publisher)
     # The fullest of content and summary, chosen before conversion so only one is converted.
     details = [*entry.get("content", []), entry.get("summary_detail") or {}]
     text = _text_of(max(details, key=lambda d: len(d.get("value") or "")))
+    if publisher:  # Google News teasers are the headline and the publisher's name: the name is no sentence
+        text = without_publisher(text, publisher, (" - ", " ", "\n\n")) or ""
     return Article(
-        id=identity(url, entry.get("id"), feed, title, text),
+        id=identity(url, entry.get("id"), document.source.location, title, text),
         text=text,
         url=url,
-        outlet=outlet,
+        outlet=entry_outlet(document, publisher, feed_outlet),
         title=title,
         published=_entry_date(entry),
     )
+
+
+def _publisher(entry: Any) -> str:
+    """The publisher an item names: RSS and Atom `<source>` (Google News, planets), Bing News `<News:Source>`."""
+    source = entry.get("source") or {}
+    return str(source.get("title") or entry.get("news_source") or "")
 
 
 def _line_of(detail: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -19,24 +20,38 @@ def parse_json_feed(document: Document) -> tuple[list[Article], list[str]]:
         feed = json.loads(document.data)
     except (ValueError, RecursionError) as exc:  # RecursionError: nesting thousands of levels deep
         raise ParseError(document.location, f"not a JSON Feed ({library_error(str(exc))})", _JSON_HINT) from None
-    if not isinstance(feed, dict) or not _string(feed.get("version")).startswith("https://jsonfeed.org/version/"):
-        raise ParseError(document.location, "not a JSON Feed (no jsonfeed.org version)", _JSON_HINT)
+    warnings = _version_warnings(document, feed)
     items = feed.get("items")
     if not isinstance(items, list) or not items:
         raise ParseError(document.location, "the feed has no entries", "check the feed URL; it may be empty for now")
     base = (
         base_url(document) or _string(feed.get("feed_url")) or None
     )  # a local file's items resolve against its feed_url
-    outlet = outlet_of(document, textlib.one_line(_string(feed.get("title"))), base)
-    warnings: list[str] = []
+    outlet = outlet_of(document, [_string(feed.get("title"))], _string(feed.get("home_page_url")) or None)
     skipped = sum(not isinstance(item, dict) for item in items)
     if skipped:
-        warnings.append(f"{document.location}: skipped {skipped} items that are not JSON objects")
+        what = "is not a JSON object" if skipped == 1 else "are not JSON objects"
+        warnings.append(f"{document.location}: skipped {textlib.count(skipped, 'item')} that {what}")
     articles = [_json_item(item, outlet, base, document.source.location) for item in items if isinstance(item, dict)]
     return usable(document, articles, warnings)
 
 
 _JSON_HINT = "check that the URL points at a feed (RSS, Atom or JSON Feed)"
+# Both schemes: the spec writes https, but WordPress and other generators write http://jsonfeed.org/version/1.
+_VERSION = re.compile(r"https?://jsonfeed\.org/version/1(\.1)?/?", re.IGNORECASE)
+
+
+def _version_warnings(document: Document, feed: Any) -> list[str]:
+    """No warning for a JSON Feed 1 or 1.1; one for an object with items but no version, which is read anyway."""
+    if not isinstance(feed, dict):
+        raise ParseError(document.location, "not a JSON Feed (no jsonfeed.org version)", _JSON_HINT)
+    version = feed.get("version")
+    if isinstance(version, str) and _VERSION.fullmatch(version.strip()):
+        return []
+    if version is None and "items" in feed:
+        return [f"{document.location}: no JSON Feed version; read as JSON Feed 1.1"]
+    problem = f"version {version!r} is not 1 or 1.1" if isinstance(version, str) else "no jsonfeed.org version"
+    raise ParseError(document.location, f"not a JSON Feed ({problem})", _JSON_HINT)
 
 
 def _json_item(item: dict[str, Any], outlet: str, base: str | None, feed: str) -> Article:

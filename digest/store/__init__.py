@@ -13,6 +13,6 @@ of that issue is `sent`, so an issue that reached nobody leaves its articles eli
 """
 
 from digest.store.locks import run_lock
-from digest.store.queries import TO_DO, Store
+from digest.store.queries import Store
 
-__all__ = ["TO_DO", "Store", "run_lock"]
+__all__ = ["Store", "run_lock"]

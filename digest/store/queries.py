@@ -26,8 +26,6 @@ from digest.store import locks, schema
 from digest.store.engine import guarded, open_engine
 from digest.store.schema import articles, deliveries, feeds, issue_articles, issues, pages
 
-TO_DO = ("pending", "claimed", "sending", "failed")
-"""Statuses of a delivery still to make: not yet taken, held by a sender, mid-transaction, failed for now."""
 _HELD = ("claimed", "sending")
 _FAR_FUTURE = "9999-12-31T00:00:00Z"
 
@@ -230,9 +228,12 @@ class Store:
         with self._begin() as db:
             return [_issue(row) for row in db.execute(query)]
 
-    def unfinished_issues(self, digest: str) -> list[Issue]:
-        """Issues with deliveries still to make (pending, held by a sender, interrupted, or failed for now)."""
-        todo = exists().where(deliveries.c.issue == issues.c.id, deliveries.c.status.in_(TO_DO))
+    def unfinished_issues(self, digest: str, max_attempts: int) -> list[Issue]:
+        """Issues with deliveries still to make: pending, held by a sender, interrupted while sending, or failed
+        for now in fewer than `max_attempts` runs."""
+        status = deliveries.c.status
+        retry = and_(status == "failed", deliveries.c.attempts < max_attempts)
+        todo = exists().where(deliveries.c.issue == issues.c.id, or_(status.in_(("pending", *_HELD)), retry))
         query = select(issues).where(issues.c.digest == digest, todo).order_by(issues.c.created, issues.c.id)
         with self._begin() as db:
             return [_issue(row) for row in db.execute(query)]
@@ -261,22 +262,29 @@ class Store:
         with self._begin() as db:
             return [_delivery(row) for row in db.execute(query)]
 
-    def to_do(self, issue: str, channel: str, since: datetime) -> int:
+    def to_do(self, issue: str, channel: str, since: datetime, max_attempts: int) -> int:
         """How many deliveries of the issue over the channel are still to make by a run that began at `since`."""
-        query = (
-            select(func.count()).select_from(deliveries).where(*self._claimable(issue, channel, "", since, _FAR_FUTURE))
-        )
+        claimable = self._claimable(issue, channel, "", since, _FAR_FUTURE, max_attempts)
+        query = select(func.count()).select_from(deliveries).where(*claimable)
         with self._begin() as db:
             return int(db.execute(query).scalar_one())
 
     def claim(
-        self, issue: str, channel: str, owner: str, limit: int, since: datetime, now: datetime, lease: float
+        self,
+        issue: str,
+        channel: str,
+        owner: str,
+        limit: int,
+        since: datetime,
+        now: datetime,
+        lease: float,
+        max_attempts: int,
     ) -> list[Delivery]:
         """Take up to `limit` deliveries still to make for `owner`, held until now + lease unless renewed.
 
         Still to make: pending; held by another sender whose lease ran out (on a SQLite file, by any other
         sender: it is dead, the run lock says so); failed before `since` (this run's start: what failed in
-        this run waits for the next).
+        this run waits for the next), in fewer than `max_attempts` runs.
         """
         expired = _FAR_FUTURE if self.exclusive else iso(now)
         assert expired is not None
@@ -285,7 +293,7 @@ class Store:
         with self._begin() as db:
             # One kind at a time, so each is an index range in recipient order (an OR of the three would scan
             # the issue's every delivery, 15 ms a claim at 10,000 recipients).
-            for kind in self._claimable_kinds(owner, since, expired):
+            for kind in self._claimable_kinds(owner, since, expired, max_attempts):
                 if len(recipients) >= limit:
                     break
                 pick = (
@@ -303,13 +311,15 @@ class Store:
             rows = db.execute(select(deliveries).where(mine).order_by(deliveries.c.recipient)).all()
         return [_delivery(row) for row in rows]
 
-    def _claimable(self, issue: str, channel: str, owner: str, since: datetime, expired: str) -> tuple[Any, ...]:
-        kinds = self._claimable_kinds(owner, since, expired)
+    def _claimable(
+        self, issue: str, channel: str, owner: str, since: datetime, expired: str, max_attempts: int
+    ) -> tuple[Any, ...]:
+        kinds = self._claimable_kinds(owner, since, expired, max_attempts)
         return (deliveries.c.issue == issue, deliveries.c.channel == channel, or_(*kinds))
 
     @staticmethod
-    def _claimable_kinds(owner: str, since: datetime, expired: str) -> tuple[Any, ...]:
-        """Pending; held by another sender past its lease; failed before this run began."""
+    def _claimable_kinds(owner: str, since: datetime, expired: str, max_attempts: int) -> tuple[Any, ...]:
+        """Pending; held by another sender past its lease; failed before this run began, in too few runs yet."""
         status, lease, holder = deliveries.c.status, deliveries.c.lease, deliveries.c.owner
         return (
             status == "pending",
@@ -318,7 +328,7 @@ class Store:
                 or_(holder.is_(None), holder != owner),  # never our own: they are in our queue or in flight
                 or_(lease.is_(None), lease < expired),
             ),
-            and_(status == "failed", deliveries.c.updated < iso(since)),
+            and_(status == "failed", deliveries.c.updated < iso(since), deliveries.c.attempts < max_attempts),
         )
 
     def held_elsewhere(self, issue: str, channel: str, owner: str, now: datetime) -> datetime | None:
@@ -343,15 +353,17 @@ class Store:
         when: datetime,
         error: str | None = None,
         owner: str | None = None,
+        again: bool = False,
     ) -> bool:
         """Move one delivery on; `sending` is written before the transaction (SMTP, HTTP), the outcome after it.
 
-        With `owner`, only while that sender holds it (False: its lease ran out and another sender took it).
+        `sending` counts an attempt (a run that tried it) unless it is `again` in the same run. With `owner`,
+        only while that sender holds it (False: its lease ran out and another sender took it).
         """
         ours = [deliveries.c.issue == issue, deliveries.c.recipient == recipient]
         if owner is not None:
             ours += [deliveries.c.owner == owner, deliveries.c.status.in_(_HELD)]
-        attempts = deliveries.c.attempts + (1 if status == "sending" else 0)
+        attempts = deliveries.c.attempts + (1 if status == "sending" and not again else 0)
         change = (
             update(deliveries).where(*ours).values(status=status, error=error, updated=iso(when), attempts=attempts)
         )

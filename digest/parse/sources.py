@@ -11,7 +11,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 
 from digest.errors import ParseError
-from digest.models import Article, FetchResult, Ingested, Source, SourceKind
+from digest.models import Article, FetchResult, Ingested, Source, SourceKind, host
 from digest.parse.documents import parse
 
 TEASER_WORDS = 80
@@ -117,9 +117,14 @@ def _teasers(source: Source, articles: list[Article]) -> tuple[str, ...]:
     Local files and folders are taken as they are: their links may be made up (the offline sample corpus),
     and reading them must never go to the network.
     """
-    if source.kind is not SourceKind.FEED:
+    if source.kind is SourceKind.SITEMAP:
+        return tuple(a.id for a in articles if a.url)  # a sitemap names its pages: their text is all there is
+    if source.kind not in (SourceKind.FEED, SourceKind.SEARCH):
         return ()
-    return tuple(a.id for a in articles if a.url and (source.full_text or len(a.text.split()) < TEASER_WORDS))
+    wanted = [a for a in articles if a.url and (source.full_text or len(a.text.split()) < TEASER_WORDS)]
+    if source.kind is SourceKind.SEARCH:  # a news search's own redirect pages hold no article: only publishers' do
+        wanted = [a for a in wanted if host(a.url) != host(source.location)]
+    return tuple(a.id for a in wanted)
 
 
 def _message(error: ParseError, source: Source) -> str:

@@ -1,0 +1,185 @@
+"""The topic query language: words and "quoted phrases", AND (or just a space), OR, NOT (or a leading -),
+parentheses; a trailing * matches a prefix (copyright* matches copyrighted). Case-insensitive, matched on whole
+words in the title and text.
+
+Not a stage: config checks every topic when it loads (so a bad one names its file and line), and select
+matches articles with it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from digest.errors import QueryError
+from digest.models import Article
+
+_GRAMMAR = 'use words, "phrases", AND, OR, NOT and balanced parentheses'
+_TOKEN = re.compile(r'\s*(?:(\()|(\))|"([^"]*)"|(-)(?=[\w"(])|([^\s()"]+))')
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    pattern: re.Pattern[str]
+
+    def matches(self, haystack: str) -> bool:
+        return self.pattern.search(haystack) is not None
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Node
+
+
+@dataclass(frozen=True)
+class AllOf:
+    operands: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    operands: tuple[Node, ...]
+
+
+Node = Term | Not | AllOf | AnyOf
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed topic query."""
+
+    source: str
+    root: Node
+
+    def matches(self, article: Article) -> bool:
+        return _evaluate(self.root, _haystack(article))
+
+    def explain(self, article: Article) -> list[str]:
+        """The query terms found in the article (what made it match), in query order."""
+        haystack = _haystack(article)
+        return [t.text for t in _terms(self.root) if t.matches(haystack)]
+
+
+def parse_query(source: str) -> Query:
+    """Parse a topic query; raises QueryError saying where it is wrong."""
+    tokens = _tokenize(source)
+    if not tokens:
+        raise QueryError(source, "it is empty", 'set a topic, e.g. topic = "AI OR copyright"')
+    parser = _Parser(source, tokens)
+    root = parser.parse_or()
+    if parser.position < len(tokens):
+        raise parser.error(f"unexpected {tokens[parser.position][1]!r}")
+    return Query(source, root)
+
+
+def _tokenize(source: str) -> list[tuple[str, str]]:
+    tokens: list[tuple[str, str]] = []
+    position = 0
+    source = source.rstrip()
+    while position < len(source):
+        match = _TOKEN.match(source, position)
+        if not match or match.end() == position:
+            raise QueryError(source, "a quote is not closed", 'close every "phrase" with a second quote')
+        position = match.end()
+        opening, closing, phrase, minus, word = match.groups()
+        if opening:
+            tokens.append(("(", "("))
+        elif closing:
+            tokens.append((")", ")"))
+        elif phrase is not None:
+            tokens.append(("term", phrase))
+        elif minus:
+            tokens.append(("NOT", "-"))
+        elif word in ("AND", "OR", "NOT"):
+            tokens.append((word, word))
+        else:
+            tokens.append(("term", word))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, source: str, tokens: list[tuple[str, str]]) -> None:
+        self.source = source
+        self.tokens = tokens
+        self.position = 0
+
+    def error(self, problem: str, hint: str = _GRAMMAR) -> QueryError:
+        return QueryError(self.source, problem, hint)
+
+    def peek(self) -> str | None:
+        return self.tokens[self.position][0] if self.position < len(self.tokens) else None
+
+    def parse_or(self) -> Node:
+        operands = [self.parse_and()]
+        while self.peek() == "OR":
+            self.position += 1
+            operands.append(self.parse_and())
+        return operands[0] if len(operands) == 1 else AnyOf(tuple(operands))
+
+    def parse_and(self) -> Node:
+        operands = [self.parse_not()]
+        while self.peek() in ("AND", "NOT", "term", "("):
+            if self.peek() == "AND":
+                self.position += 1
+            operands.append(self.parse_not())
+        return operands[0] if len(operands) == 1 else AllOf(tuple(operands))
+
+    def parse_not(self) -> Node:
+        if self.peek() == "NOT":
+            self.position += 1
+            return Not(self.parse_not())
+        return self.parse_atom()
+
+    def parse_atom(self) -> Node:
+        kind = self.peek()
+        if kind is None:
+            raise self.error("it ends where a word was expected")
+        value = self.tokens[self.position][1]
+        self.position += 1
+        if kind == "term":
+            if not value.split():
+                raise self.error('it has an empty phrase ""', "remove the empty quotes")
+            return _term(value)
+        if kind == "(":
+            node = self.parse_or()
+            if self.peek() != ")":
+                raise self.error("a parenthesis is not closed")
+            self.position += 1
+            return node
+        raise self.error(f"unexpected {value!r}")
+
+
+def _term(text: str) -> Term:
+    words = text.split()
+    prefix = words[-1].endswith("*") and len(words[-1]) > 1
+    if prefix:
+        words[-1] = words[-1][:-1]
+    body = r"\s+".join(re.escape(w) for w in words)
+    tail = r"\w*" if prefix else r"(?!\w)"
+    return Term(text, re.compile(rf"(?<!\w){body}{tail}", re.I))
+
+
+def _evaluate(node: Node, haystack: str) -> bool:
+    if isinstance(node, Term):
+        return node.matches(haystack)
+    if isinstance(node, Not):
+        return not _evaluate(node.operand, haystack)
+    if isinstance(node, AllOf):
+        return all(_evaluate(n, haystack) for n in node.operands)
+    return any(_evaluate(n, haystack) for n in node.operands)
+
+
+def _terms(node: Node) -> Iterable[Term]:
+    if isinstance(node, Term):
+        yield node
+    elif isinstance(node, Not):
+        return  # a term under NOT never explains a match
+    else:
+        for child in node.operands:
+            yield from _terms(child)
+
+
+def _haystack(article: Article) -> str:
+    return f"{article.title or ''}\n{article.text}"

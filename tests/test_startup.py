@@ -1,0 +1,51 @@
+"""What a command loads before it does anything: `digest --help` none of the stages' libraries, and the shared
+text primitives no NLTK. (How long start-up takes is measured by bench/startup.py, never here.)"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+STAGE_LIBRARIES = {
+    "apscheduler",
+    "feedgen",
+    "feedparser",
+    "httpx",
+    "jinja2",
+    "nltk",
+    "numpy",
+    "punkt",
+    "rich",
+    "scipy",
+    "sumy.nlp",  # the sumy package itself is only its data files here: text.py reads its stop words
+    "sumy.summarizers",
+    "trafilatura",
+    "wordfreq",
+    "yagmail",
+}
+
+
+def _loaded_after(code: str, libraries: set[str]) -> set[str]:
+    """Which of `libraries` (packages, or modules in them) are loaded after `code` runs in a fresh interpreter."""
+    script = f"{code}\nimport sys\nprint()\nprint(' '.join(sys.modules))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    modules = done.stdout.splitlines()[-1].split()
+    return {name for name in libraries if any(m == name or m.startswith(name + ".") for m in modules)}
+
+
+def test_help_loads_no_stage_library() -> None:
+    code = "from digest.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
+    assert _loaded_after(code, {"click", *STAGE_LIBRARIES}) == {"click"}
+
+
+def test_stems_and_stop_words_need_no_nltk() -> None:
+    code = "from digest import text\nassert text.terms('The councils were organizing')"
+    assert _loaded_after(code, {"nltk", "scipy", "sumy.utils", "requests"}) == set()
+
+
+def test_stems_are_snowball_english_as_nltk_gave_them() -> None:
+    from digest.text import stem
+
+    # Snowball 3 (PyStemmer 3) gives "organiz", "add", "evening": stems would change and clusters with them.
+    words = ["organizations", "added", "evening", "running", "generously", "Councils", "studio’s"]
+    assert [stem(w) for w in words] == ["organ", "ad", "even", "run", "generous", "council", "studio"]
