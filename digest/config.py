@@ -63,6 +63,22 @@ class EmailSettings:
     unsubscribe: str
     retries: int = 2
     backoff: float = 2.0
+    connections: int = 4
+    rate: float = 0.0
+
+
+@dataclass(frozen=True)
+class StateSettings:
+    """Where the state lives: a SQLite file (`path`, the default) or a PostgreSQL database (`url`)."""
+
+    path: Path
+    url: str = ""
+    password_env: str = "DIGEST_STATE_PASSWORD"
+    lease: float = 120.0
+
+    def exists(self) -> bool:
+        """Whether there is a state to read yet; a PostgreSQL server's database always counts as one."""
+        return bool(self.url) or self.path.exists()
 
 
 @dataclass(frozen=True)
@@ -90,7 +106,7 @@ class Config:
     summary: SummarySettings
     email: EmailSettings
     output: OutputSettings
-    state: Path
+    state: StateSettings
     fetch: FetchLimits
     webhook: WebhookSettings = WebhookSettings()
 
@@ -221,6 +237,16 @@ def _url_or_empty(value: Any) -> str | None:
     return None if ok else 'must be an http(s) URL like "https://example.org/digest/" or ""'
 
 
+def _postgres_url(value: Any) -> str | None:
+    if not value:
+        return None
+    if not re.fullmatch(r"postgres(ql)?://[^/?#\s]+/[^/?#\s]+", value):
+        return 'must be a PostgreSQL URL like "postgresql://digest@db.example.org:5432/digest" or ""'
+    if re.match(r"[^:]+://[^/@]*:[^/@]*@", value):
+        return "must not hold a password: put it in the environment variable named by state.password_env"
+    return None
+
+
 def _language(value: Any) -> str | None:
     ok = re.fullmatch(r"[a-z]{2,3}", value)
     return None if ok else 'must be a two-letter language code like "en" or "de"'
@@ -278,6 +304,8 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "retries": _Key(int, 2, _not_negative),
         "backoff": _Key((int, float), 2, _not_negative),
         "unsubscribe": _Key(str, ""),
+        "connections": _Key(int, EmailSettings.connections, _positive),
+        "rate": _Key((int, float), EmailSettings.rate, _not_negative),
     },
     "webhook": {
         "timeout": _Key((int, float), 10, _positive),
@@ -292,6 +320,9 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
     },
     "state": {
         "path": _Key(str, "state.db", _not_blank),
+        "url": _Key(str, "", _postgres_url),
+        "password_env": _Key(str, StateSettings.password_env, _not_blank),
+        "lease": _Key((int, float), StateSettings.lease, _positive),
     },
     "fetch": {
         "concurrency": _Key(int, FetchLimits.concurrency, _positive),
@@ -447,8 +478,10 @@ def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
         unsubscribe=e["unsubscribe"],
         retries=e["retries"],
         backoff=float(e["backoff"]),
+        connections=e["connections"],
+        rate=float(e["rate"]),
     )
-    w = tables["webhook"]
+    w, st = tables["webhook"], tables["state"]
     digests = _digests(reader, path, doc, email.to)
     return Config(
         path=path,
@@ -461,7 +494,7 @@ def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
         output=OutputSettings(
             dir=base / o["dir"], base_url=o["base_url"], feed_items=o["feed_items"], granularity=o["granularity"]
         ),
-        state=base / tables["state"]["path"],
+        state=StateSettings(base / st["path"], st["url"], st["password_env"], float(st["lease"])),
         fetch=FetchLimits(**{k: type(getattr(FetchLimits, k))(v) for k, v in tables["fetch"].items()}),
         webhook=WebhookSettings(timeout=float(w["timeout"]), retries=w["retries"], backoff=float(w["backoff"])),
     )

@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 
 from digest import pipeline, store
 from digest.channels import email
-from digest.config import Config
+from digest.config import Config, StateSettings
 from digest.errors import DeliveryError
 from digest.models import FeedHealth
 
@@ -92,9 +91,9 @@ def _webhook(url: str, timeout: float, transport: httpx.BaseTransport | None) ->
     return ChannelHealth("webhook", url, None, f"reachable (HTTP {response.status_code} to HEAD)")
 
 
-def _recorded_health(path: Path, locations: Sequence[str]) -> dict[str, FeedHealth]:
+def _recorded_health(where: StateSettings, locations: Sequence[str]) -> dict[str, FeedHealth]:
     """What the state file recorded of these sources; a check before the first run does not create it."""
-    if not path.exists():
+    if not where.exists():
         return {}
-    with store.Store(path) as state:
+    with store.Store(where) as state:
         return {location: health for location in locations if (health := state.feed_health(location))}

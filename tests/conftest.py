@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import postgres
 import pytest
+
+from digest.config import StateSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -78,3 +83,36 @@ path = "state.db"
     path = folder / "config.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str | None]:
+    """CI's server (DIGEST_TEST_POSTGRES_URL), else one started here when the binaries exist, else None."""
+    if url := os.environ.get(postgres.ENV):
+        yield url
+    elif postgres.server_binaries() is None:
+        yield None
+    else:
+        with postgres.throwaway_server() as url:
+            yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state(request: pytest.FixtureRequest, postgres_server: str | None, tmp_path: Path) -> Iterator[StateSettings]:
+    """The state on each backend: a SQLite file in tmp_path, or a fresh database on the test server."""
+    if request.param == "sqlite":
+        yield StateSettings(tmp_path / "state.db")
+        return
+    if postgres_server is None:
+        pytest.skip(f"no PostgreSQL server: install Debian's postgresql (no {postgres.PG_CTL}) or set {postgres.ENV}")
+    url = postgres.fresh_database(postgres_server)
+    yield StateSettings(tmp_path / "unused.db", url, lease=2.0)
+    postgres.drop_database(postgres_server, url)
+
+
+def use_state(config_path: Path, state: StateSettings) -> Path:
+    """Point a config written by write_config at this state (its file, or its PostgreSQL URL and lease)."""
+    text = config_path.read_text(encoding="utf-8")
+    where = f'url = "{state.url}"\nlease = {state.lease}' if state.url else f'path = "{state.path}"'
+    config_path.write_text(text.replace('path = "state.db"', where), encoding="utf-8")
+    return config_path

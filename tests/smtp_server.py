@@ -6,6 +6,7 @@ first. The handler records every accepted message as the raw bytes the client se
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 from collections.abc import Callable, Iterator
@@ -38,13 +39,15 @@ class Received:
 
 @dataclass
 class Handler:
-    """Accepts mail; `reject` maps a recipient to a reply; `busy` answers that many MAIL commands with 421."""
+    """Accepts mail; `reject` maps a recipient to a reply; `busy` answers that many MAIL commands with 421;
+    `delay` seconds pass before each message is answered (connections are served concurrently meanwhile)."""
 
     received: list[Received] = field(default_factory=list)
     reject: dict[str, str] = field(default_factory=dict)
     busy: int = 0
     on_mail: Callable[[int], None] | None = None
     mails: int = 0
+    delay: float = 0.0
 
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
         self.mails += 1
@@ -64,6 +67,8 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
         return "250 Message accepted"
 

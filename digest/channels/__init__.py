@@ -8,6 +8,10 @@ delivery interrupted mid-transaction is retried under the same name and the rece
     Channel.open() -> Session        raises ChannelDown: nothing of this channel can go out this run
     Session.deliver(issue, recipient, key) -> Outcome
                                      raises ChannelDown when the connection is lost for good mid-run
+
+A channel also says how many sessions may work in parallel (`connections`, each in its own thread), how many
+deliveries a second at most (`rate`, 0 = no limit), and how long to wait before each new attempt of a delivery
+the receiver deferred (`delays`: an Outcome "deferred" is tried again after the next one, later in the run).
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ def retry_delays(retries: int, backoff: float) -> tuple[float, ...]:
 
 @dataclass(frozen=True)
 class Outcome:
-    """How one delivery ended: sent, rejected (final: the receiver refused it) or failed (try again next run)."""
+    """How one delivery ended: sent, rejected (final: the receiver refused it), failed (try again next run) or
+    deferred (the receiver said "later": try again later in this run)."""
 
     status: str
     error: str | None = None
@@ -44,6 +49,19 @@ class Channel(Protocol):
     @property
     def name(self) -> str:
         """Stored with each delivery: "email" or "webhook"."""
+        ...
+
+    @property
+    def connections(self) -> int: ...
+
+    @property
+    def rate(self) -> float: ...
+
+    @property
+    def delays(self) -> tuple[float, ...]: ...
+
+    def sleep(self, seconds: float) -> None:
+        """How the channel waits (tests pass one that does not)."""
         ...
 
     def key(self, issue: Issue, recipient: str) -> str:

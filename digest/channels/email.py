@@ -4,7 +4,8 @@ yagmail builds messages unfit for HTML digests (a <br> per newline, the HTML sou
 the message is built here with EmailMessage: multipart/alternative, the text part first, HTML second.
 
 A server that cannot be reached is tried once per run, with `email.retries`: then every delivery still to
-make waits for the next run (ChannelDown), instead of each recipient paying for the same dead server.
+make waits for the next run (ChannelDown), instead of each recipient paying for the same dead server. A 4xx
+answer is a deferral, tried again later in the run by the send workflow; a 5xx answer is final.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import hashlib
 import os
 import smtplib
 import ssl
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime
+from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -80,6 +82,29 @@ def issue_message(settings: EmailSettings, issue: Issue, recipient: str) -> Emai
     )
 
 
+class IssueMail:
+    """One issue's message, built and encoded once: each recipient's copy differs only in To and Message-ID.
+
+    Encoding the HTML and text parts costs milliseconds a message, which over a list of thousands is the
+    sender's whole CPU budget; the headers are folded again per recipient, the encoded body is shared.
+    """
+
+    def __init__(self, settings: EmailSettings, issue: Issue) -> None:
+        self.settings, self.issue = settings, issue
+        template = issue_message(settings, issue, _PLACEHOLDER)
+        flat = template.as_bytes()  # also writes the MIME boundary into Content-Type
+        self.body = flat[flat.index(b"\r\n\r\n") + 2 :]  # the blank line, then the body
+        self.headers = list(template.items())
+
+    def for_recipient(self, recipient: str) -> bytes:
+        own = {"To": one_line(recipient), "Message-ID": message_id(self.issue.id, recipient, domain(self.settings))}
+        head = b"".join(SMTP.fold_binary(name, own.get(name, value)) for name, value in self.headers)
+        return head + self.body
+
+
+_PLACEHOLDER = "recipient@invalid"
+
+
 def domain(settings: EmailSettings) -> str:
     return settings.sender.rpartition("@")[2] or "localhost"
 
@@ -97,7 +122,9 @@ class Connection(Protocol):
 
     def open(self) -> None: ...
 
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, sender: str, recipient: str, data: bytes) -> None:
+        """One SMTP transaction: MAIL FROM sender, RCPT TO recipient, DATA data (a whole message)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -156,11 +183,12 @@ class YagmailConnection:
             raise
         return client
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, sender: str, recipient: str, data: bytes) -> None:
         if self.client is None:
             self.client = self._connect()  # connection errors go to send()'s retry loop as they are
+        international = not (sender.isascii() and recipient.isascii())
         try:
-            self.client.smtp.send_message(message)
+            self.client.smtp.sendmail(sender, [recipient], data, mail_options=("SMTPUTF8",) if international else ())
         except smtplib.SMTPResponseException as exc:
             if exc.smtp_code == 421:  # the server closes the connection after 421: reconnect next time
                 self.close()
@@ -197,45 +225,45 @@ def _password(settings: EmailSettings, environ: Mapping[str, str]) -> str:
 
 def send_message(
     connection: Connection,
-    message: EmailMessage,
+    sender: str,
+    recipient: str,
+    data: bytes,
     *,
-    delays: Sequence[float],
-    sleep: Callable[[float], None] = time.sleep,
     reconnect: Callable[[], None] | None = None,
+    attempts: int = 3,
 ) -> Outcome:
-    """Send one message; 4xx replies are retried after each delay, 5xx is final. A lost connection is given
-    to `reconnect` (which raises ChannelDown when the server is gone) before the message is tried again."""
+    """Send one message: 5xx is final (rejected), 4xx is deferred (the send workflow tries it again later in
+    the run, so the connection goes on with other recipients meanwhile). A lost connection is given to
+    `reconnect` (which raises ChannelDown when the server is gone) before the message is tried again."""
     error = "not attempted"
-    for delay in (*delays, None):
+    for _ in range(attempts):
         try:
-            connection.send(message)
+            connection.send(sender, recipient, data)
             return Outcome("sent")
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
-            error = f"{code} {_text(reply)}"
-            if code >= 500:
-                return Outcome("rejected", error)
+            return _refused(code, reply)
         except smtplib.SMTPAuthenticationError as exc:
             return Outcome("failed", f"login refused: {exc.smtp_code} {_text(exc.smtp_error)}")
         except smtplib.SMTPResponseException as exc:
-            error = f"{exc.smtp_code} {_text(exc.smtp_error)}"
-            if exc.smtp_code >= 500:
-                return Outcome("rejected", error)
+            return _refused(exc.smtp_code, exc.smtp_error)
         except (smtplib.SMTPException, OSError) as exc:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            if reconnect is not None:
-                reconnect()
-                continue
-        if delay is not None:
-            sleep(delay)
+            if reconnect is None:
+                break
+            reconnect()
     return Outcome("failed", error)
+
+
+def _refused(code: int, reply: bytes | str) -> Outcome:
+    return Outcome("rejected" if code >= 500 else "deferred", f"{code} {_text(reply)}")
 
 
 Connect = Callable[[], Connection]
 
 
 class EmailChannel:
-    """Email over one SMTP connection per run, opened once with retries."""
+    """Email over up to `email.connections` SMTP connections, each opened with retries and reused."""
 
     name = "email"
 
@@ -249,6 +277,19 @@ class EmailChannel:
         self.settings = settings
         self.connect = connect or (lambda: YagmailConnection(settings))
         self.sleep = sleep
+        self.connections = settings.connections
+        self.rate = settings.rate
+        self.delays = retry_delays(settings.retries, settings.backoff)
+        self.envelope_sender = parseaddr(settings.sender)[1] or settings.sender
+        self._mails: dict[str, IssueMail] = {}
+        self._lock = threading.Lock()
+
+    def mail(self, issue: Issue) -> IssueMail:
+        """The issue's message, built once for all of this run's connections."""
+        with self._lock:
+            if issue.id not in self._mails:
+                self._mails[issue.id] = IssueMail(self.settings, issue)
+            return self._mails[issue.id]
 
     def key(self, issue: Issue, recipient: str) -> str:
         return message_id(issue.id, recipient, domain(self.settings))
@@ -263,7 +304,7 @@ class EmailSession:
     def __init__(self, channel: EmailChannel) -> None:
         self.channel = channel
         self.connection: Connection | None = None
-        self.delays = retry_delays(channel.settings.retries, channel.settings.backoff)
+        self.delays = channel.delays
 
     def reconnect(self) -> None:
         """(Re)open the connection, waiting out `email.retries`; ChannelDown when the server stays unreachable."""
@@ -281,8 +322,8 @@ class EmailSession:
 
     def deliver(self, issue: Issue, recipient: str, key: str) -> Outcome:
         connection = self.connection or self.channel.connect()
-        message = issue_message(self.channel.settings, issue, recipient)
-        return send_message(connection, message, delays=self.delays, sleep=self.channel.sleep, reconnect=self.reconnect)
+        data = self.channel.mail(issue).for_recipient(recipient)
+        return send_message(connection, self.channel.envelope_sender, recipient, data, reconnect=self.reconnect)
 
     def close(self) -> None:
         if self.connection is not None:

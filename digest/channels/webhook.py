@@ -38,6 +38,8 @@ class WebhookChannel:
     """Webhooks of one digest; recipients are their URLs."""
 
     name = "webhook"
+    connections = 1  # a digest has a handful of webhooks, each POSTed once
+    rate = 0.0
 
     def __init__(
         self,
