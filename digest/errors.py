@@ -5,6 +5,7 @@
     ├── SourceError              one source could not be read; the run goes on without it
     │   ├── FetchError           network, HTTP status, size cap, timeout
     │   └── ParseError           not a feed, no entries, unreadable file
+    │       └── EmptyFeed        a feed that parses but holds no entries (yet): a feed all the same
     ├── InputError               a file given to a command: JSON Lines to `digest cluster`, an OPML file
     ├── QueryError               the topic query does not parse
     ├── RenderError              a template or MJML failed
@@ -48,6 +49,10 @@ class FetchError(SourceError):
 
 class ParseError(SourceError):
     """The bytes were had but hold no articles."""
+
+
+class EmptyFeed(ParseError):
+    """A feed with no entries: nothing to read now, but a feed (a new one may have none yet)."""
 
 
 class InputError(DigestError):

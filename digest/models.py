@@ -456,6 +456,7 @@ class Ingested:
 
     `error`/`hint` are set when the source gave no articles (a fetch error when `fetched.outcome` is `error`,
     otherwise a parse error). `teasers` are the ids of articles whose page should be fetched for full text.
+    `empty` says the source is a feed that holds no entries (yet): an error for a run, not for adding it.
     """
 
     fetched: FetchResult
@@ -464,6 +465,7 @@ class Ingested:
     error: str | None = None
     hint: str | None = None
     teasers: tuple[str, ...] = ()
+    empty: bool = False
 
     @property
     def source(self) -> Source:

@@ -107,6 +107,17 @@ def test_a_feed_url_is_added_as_it_is_and_only_once(tmp_path: Path) -> None:
     assert sources[-1].outlet == "CR"
 
 
+def test_a_new_feed_with_no_entries_yet_is_added_all_the_same(tmp_path: Path) -> None:
+    """A feed that parses but has no items (a blog's first day) is a feed: adding it is not refused."""
+    empty = b'<?xml version="1.0"?><rss version="2.0"><channel><title>New Blog</title><link>http://x/</link></channel></rss>'
+    path = _config(tmp_path)
+    with LoopbackServer({"/feed.xml": Reply(body=empty)}) as server:
+        added = _digest("sources", "add", server.url("/feed.xml"), "--config", str(path))
+        sources = config.load(path).sources
+    assert added.exit_code == 0, added.output
+    assert sources[-1].location == server.url("/feed.xml") and sources[-1].kind is SourceKind.FEED
+
+
 def test_a_page_that_is_no_feed_and_links_to_none_is_one_error_line(tmp_path: Path) -> None:
     path = _config(tmp_path)
     with LoopbackServer({"/": _page("site-no-link.html")}) as server:

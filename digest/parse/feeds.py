@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from digest.errors import ParseError
+from digest.errors import EmptyFeed, ParseError
 from digest.models import Article, Document, SourceKind
 from digest.parse.clean import control_free, html_to_text, library_error, paragraphs
 from digest.parse.entries import (
@@ -55,7 +55,7 @@ def parse_feed(document: Document) -> tuple[list[Article], list[str]]:
     if not parsed.entries and not parsed.get("version"):
         raise _not_a_feed(document, "no RSS or Atom found")
     if not parsed.entries:
-        raise ParseError(document.location, "the feed has no entries", "check the feed URL; it may be empty for now")
+        raise EmptyFeed(document.location, "the feed has no entries", "check the feed URL; it may be empty for now")
     base = base_url(document)
     feed = parsed.feed
     names = [" ".join(str((feed.get("image") or {}).get("title") or "").split()), _line_of(feed.get("title_detail"))]

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from digest import text as textlib
-from digest.errors import ParseError
+from digest.errors import EmptyFeed, ParseError
 from digest.models import Article, Document, parse_iso
 from digest.parse.clean import control_free, html_to_text, library_error, paragraphs
 from digest.parse.entries import base_url, entry_url, identity, outlet_of, usable
@@ -23,7 +23,7 @@ def parse_json_feed(document: Document) -> tuple[list[Article], list[str]]:
     warnings = _version_warnings(document, feed)
     items = feed.get("items")
     if not isinstance(items, list) or not items:
-        raise ParseError(document.location, "the feed has no entries", "check the feed URL; it may be empty for now")
+        raise EmptyFeed(document.location, "the feed has no entries", "check the feed URL; it may be empty for now")
     base = (
         base_url(document) or _string(feed.get("feed_url")) or None
     )  # a local file's items resolve against its feed_url

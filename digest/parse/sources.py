@@ -10,7 +10,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 
-from digest.errors import ParseError
+from digest.errors import EmptyFeed, ParseError
 from digest.models import Article, FetchResult, Ingested, Source, SourceKind, host
 from digest.parse.documents import parse
 
@@ -106,7 +106,10 @@ def ingest(result: FetchResult) -> Ingested:
     fetched = replace(result, documents=())
     if failures and not articles:
         first = failures[0]
-        return Ingested(fetched, warnings=tuple(warnings), error=_message(first, result.source), hint=first.hint)
+        empty = all(isinstance(failure, EmptyFeed) for failure in failures)
+        return Ingested(
+            fetched, warnings=tuple(warnings), error=_message(first, result.source), hint=first.hint, empty=empty
+        )
     warnings.extend(str(error) for error in failures)
     return Ingested(fetched, tuple(articles), tuple(warnings), teasers=_teasers(result.source, articles))
 

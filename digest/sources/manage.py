@@ -119,7 +119,7 @@ def find_feed(location: str, *, first: bool = False, pick: str | None = None, li
     that lists them all.
     """
     ((result, item),) = pipeline.probe([location], limits=limits)
-    if item.articles:
+    if item.articles or item.empty:  # a new feed may have no entries yet: it is a feed all the same
         return Found(result.redirect or location, _name(item), _home(item))
     if result.outcome != "ok" or not result.documents or not _is_page(result.documents[0].data):
         raise SourceError(location, item.error or "gave nothing", item.hint or "check the URL")
@@ -127,7 +127,9 @@ def find_feed(location: str, *, first: bool = False, pick: str | None = None, li
     links = feed_links(page.data, page.location)
     candidates = links or [FeedLink(url) for url in usual_feed_urls(page.location)]
     probed = pipeline.probe([c.url for c in candidates], limits=limits)
-    working = [(link, found) for link, (_, found) in zip(candidates, probed, strict=True) if found.articles]
+    working = [
+        (link, found) for link, (_, found) in zip(candidates, probed, strict=True) if found.articles or found.empty
+    ]
     if not working:
         raise SourceError(location, _nothing_found(links), "find the site's feed link and add that URL")
     return _chosen(location, working, page.location, first, pick)
