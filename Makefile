@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/summarize.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/send.py
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .pytest_cache .ruff_cache

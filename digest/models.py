@@ -352,7 +352,8 @@ class FeedHealth:
 
 @dataclass(frozen=True)
 class Delivery:
-    """One recipient's copy of one issue over one channel. status: pending, sending, sent, rejected, failed.
+    """One recipient's copy of one issue over one channel. status: pending, claimed (by a sender, under a lease),
+    sending, sent, rejected, failed.
 
     `key` names the delivery for good (an email's Message-ID, a webhook's Idempotency-Key): a retry reuses it.
     """
