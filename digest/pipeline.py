@@ -134,13 +134,29 @@ def _build(
 ) -> tuple[Digest, dict[str, list[str]]]:
     """The digest, and the ids of the articles behind each of its stories (what gets marked as sent)."""
     query = query or select.parse_query(settings.topic)
-    chosen = select.select(articles, query, now=now, max_age_days=settings.max_age_days, exclude=exclude)
-    clusters = clusterer.cluster(chosen, config.cluster)
+    on_topic = select.select(articles, query, now=now, max_age_days=settings.max_age_days)
+    fresh = [a for a in on_topic if a.id not in exclude]
+    sent = [a for a in on_topic if a.id in exclude and _recent(a, now, config.cluster.max_gap_days)]
+    clusters = clusterer.cluster(_not_republished(fresh, sent, config.cluster), config.cluster)
     stories = [summarize.summarize(c, config.summary.words, config.summary.method) for c in clusters]
     ranked = rank.rank(continuity.follow_up(stories, earlier), settings.max_stories)
     members = {c.id: [a.id for a in c.articles] for c in clusters}
     digest = Digest(title=settings.title, topic=settings.topic, created=now, stories=tuple(ranked))
     return digest, {story.id: members[story.id] for story in ranked}
+
+
+def _recent(article: Article, now: datetime, days: float) -> bool:
+    return article.published is not None and article.published >= now - timedelta(days=days)
+
+
+def _not_republished(fresh: Sequence[Article], sent: Sequence[Article], settings: clusterer.Settings) -> list[Article]:
+    """The new articles less the copies of articles already sent: a republished report is not news, and its
+    title must not head an "update" of the story its original told."""
+    if not fresh or not sent:
+        return list(fresh)
+    sent_ids = {a.id for a in sent}
+    copies = clusterer.find_copies([*sent, *fresh], settings.copy_threshold, settings.max_gap_days)
+    return [a for a in fresh if copies.get(a.id) not in sent_ids]
 
 
 def render_digest(config: Config, digest: Digest, archive_url: str | None = None) -> Rendered:

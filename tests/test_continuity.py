@@ -75,3 +75,17 @@ def test_second_run_shows_the_update_only(tmp_path: Path) -> None:
     text = " ".join(with_update.get_content().split())
     assert "Update" in text and "14 January" in text
     assert "Ironwake" not in text, "nothing from the first issue's coverage is repeated"
+
+
+def test_a_copy_of_a_report_already_sent_heads_no_story(tmp_path: Path) -> None:
+    """#14: the Halvard story went out; NewsFlux Hub's copy of The Ledger's report arrives afterwards. It is not
+    news, and its title must not head an "update": it is left out, like the original it copies."""
+    settings = config.load(write_config(tmp_path))
+    articles = pipeline.gather(settings.sources).articles
+    halvard = [a for a in articles if a.url and "halvard" in a.url]
+    copy = next(a for a in halvard if a.outlet == "NewsFlux Hub")  # undated, as copies often are
+    sent = frozenset(a.id for a in halvard if a is not copy)
+    later = max(a.published for a in halvard if a.published) + timedelta(days=1)
+    digest = pipeline.build_digest(settings, articles, later, exclude=sent)
+    assert all(c.outlet != "NewsFlux Hub" for s in digest.stories for c in s.outlets)
+    assert copy.title not in [s.headline for s in digest.stories]
