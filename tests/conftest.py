@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import postgres
 import pytest
@@ -108,6 +109,17 @@ def state(request: pytest.FixtureRequest, postgres_server: str | None, tmp_path:
     url = postgres.fresh_database(postgres_server)
     yield StateSettings(tmp_path / "unused.db", url, lease=2.0)
     postgres.drop_database(postgres_server, url)
+
+
+@pytest.fixture
+def on_each_backend(state: StateSettings, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """The test module's `write_config` writes configs that point at `state`, so the module's tests run on
+    SQLite and on PostgreSQL (use with `pytestmark = pytest.mark.usefixtures("on_each_backend")`)."""
+
+    def on_backend(folder: Path, **options: Any) -> Path:
+        return use_state(write_config(folder, **options), state)
+
+    monkeypatch.setattr(request.module, "write_config", on_backend)
 
 
 def use_state(config_path: Path, state: StateSettings) -> Path:

@@ -9,29 +9,18 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import conftest
 import pytest
-from conftest import use_state, write_config
+from conftest import write_config
 from smtp_server import PASSWORD, TLS, USER, Handler, smtp_server
 
 from digest import config, health, pipeline, store
 from digest.channels import email as deliver
-from digest.config import StateSettings
 from digest.models import Rendered
 
 NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 
-
-@pytest.fixture(autouse=True)
-def _on_each_backend(state: StateSettings, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test here runs on SQLite and on PostgreSQL (#18): the configs it writes point at `state`."""
-
-    def on_backend(folder: Path, **options: Any) -> Path:
-        return use_state(conftest.write_config(folder, **options), state)
-
-    monkeypatch.setattr(sys.modules[__name__], "write_config", on_backend)
+pytestmark = pytest.mark.usefixtures("on_each_backend")  # every test here on SQLite and on PostgreSQL (#18)
 
 
 def no_sleep(seconds: float) -> None:
