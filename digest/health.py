@@ -65,7 +65,7 @@ def check(
 def _smtp(config: Config, connect: email.Connect | None) -> ChannelHealth:
     endpoint = f"{config.email.host}:{config.email.port}"
     try:
-        connection = (connect or (lambda: email.YagmailConnection(config.email)))()
+        connection = email.EmailChannel(config.email, connect=connect).connect()
     except DeliveryError as failure:  # a password that cannot be found
         return ChannelHealth("email", endpoint, str(failure))
     try:
