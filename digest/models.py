@@ -85,6 +85,8 @@ class Article:
     outlet: str | None = None
     title: str | None = None
     published: datetime | None = None
+    # ISO 639-1 ("en", "de"): from the source's config, the feed or page, or detected; None when unknown.
+    language: str | None = None
 
     @property
     def label(self) -> str:
@@ -99,6 +101,7 @@ class Article:
             "title": self.title,
             "text": self.text,
             "published": iso(self.published),
+            "language": self.language,
         }
 
     @classmethod
@@ -107,7 +110,7 @@ class Article:
         for key in ("id", "text"):
             if not isinstance(data.get(key), str):
                 raise ValueError(f'field "{key}" is required and must be a string')
-        for key in ("url", "outlet", "title", "published"):
+        for key in ("url", "outlet", "title", "published", "language"):
             if data.get(key) is not None and not isinstance(data[key], str):
                 raise ValueError(f'field "{key}" must be a string or null')
         return cls(
@@ -117,6 +120,7 @@ class Article:
             outlet=data.get("outlet"),
             title=data.get("title"),
             published=parse_iso(data.get("published")),
+            language=data.get("language"),
         )
 
 
@@ -203,6 +207,8 @@ class Story:
     # The article the headline is the title of: the headline links there (`url` is the first report's).
     headline_url: str | None = None
     headline_outlet: str | None = None
+    # ISO 639-1 of the story's articles (the HTML carries it as `lang`); None when unknown.
+    language: str | None = None
 
     @property
     def independent_outlets(self) -> int:
@@ -228,6 +234,7 @@ class Story:
             "articles": self.articles,
             "terms": list(self.terms),
             "update": self.update,
+            "language": self.language,
         }
 
     @classmethod
@@ -252,6 +259,7 @@ class Story:
             # Records stored before headlines carried their article link to the first report's.
             headline_url=data.get("headline_url", data.get("url")),
             headline_outlet=data.get("headline_outlet"),
+            language=data.get("language"),
         )
 
 
