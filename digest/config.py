@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from digest import i18n
 from digest.errors import ConfigError, DigestError, QueryError
 from digest.models import SUMMARY_METHODS, WEBHOOK_FORMATS, ClusterSettings, FetchLimits, Source, SourceKind, Webhook
 from digest.query import parse_query
@@ -39,6 +40,7 @@ class DigestSettings:
     quiet_day: bool
     catch_up_hours: float
     webhooks: tuple[Webhook, ...] = ()
+    locale: str = i18n.DEFAULT  # the reader's language, as i18n.parse_locale gives it ("de", "de_CH")
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,14 @@ def _language(value: Any) -> str | None:
     return None if ok else 'must be a two-letter language code like "en" or "de"'
 
 
+def _locale(value: Any) -> str | None:
+    try:
+        i18n.parse_locale(value)
+    except ValueError:
+        return 'is not a known locale: use a language code like "de", or one with a region like "fr_CA" or "de-CH"'
+    return None
+
+
 def _region(value: Any) -> str | None:
     ok = re.fullmatch(r"[A-Z]{2}", value)
     return None if ok else 'must be a two-letter country code in capitals like "US" or "GB"'
@@ -276,6 +286,7 @@ _DIGEST_KEYS: dict[str, _Key] = {
     "catch_up_hours": _Key((int, float), 12, _not_negative),
     "webhooks": _Key(list, [], _webhooks),
     "webhook_format": _Key(str, "slack", _one_of(*WEBHOOK_FORMATS)),
+    "locale": _Key(str, i18n.DEFAULT, _locale),
 }
 
 _SCHEMA: dict[str, dict[str, _Key]] = {
@@ -550,6 +561,7 @@ def _digest(values: dict[str, Any], recipients: tuple[str, ...]) -> DigestSettin
         quiet_day=values["quiet_day"],
         catch_up_hours=float(values["catch_up_hours"]),
         webhooks=tuple(_webhook(item, values["webhook_format"]) for item in values["webhooks"]),
+        locale=i18n.parse_locale(values["locale"]),
     )
 
 

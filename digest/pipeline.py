@@ -159,13 +159,17 @@ def _not_republished(fresh: Sequence[Article], sent: Sequence[Article], settings
     return [a for a in fresh if copies.get(a.id) not in sent_ids]
 
 
-def render_digest(config: Config, digest: Digest, archive_url: str | None = None) -> Rendered:
+def render_digest(
+    config: Config, digest: Digest, archive_url: str | None = None, settings: DigestSettings | None = None
+) -> Rendered:
+    """The email of `digest`, in the locale of its digest (`settings`; the first digest's when None)."""
     return render.render(
         digest,
         templates=templates_dir(),
         subject=config.email.subject,
         archive_url=archive_url,
         unsubscribe=config.email.unsubscribe or None,
+        locale=(settings or config.digest).locale,
     )
 
 
@@ -185,7 +189,7 @@ def preview(config: Config, now: datetime | None = None) -> Preview:
     settings = config.digest
     query = select.parse_query(settings.topic)
     digest, members = _build(config, settings, gathered.articles, now, frozenset(), query=query)
-    rendered = render_digest(config, digest)
+    rendered = render_digest(config, digest, settings=settings)
     issue = _issue(settings, f"{settings.name}-preview", digest, rendered)
     recipient = settings.to[0] if settings.to else "reader@localhost"
     out = config.output.dir
@@ -353,7 +357,7 @@ def _new_issue(run: _Run, settings: DigestSettings, channels: Mapping[str, Chann
         return RunReport(settings.name, None, note="nothing new; sent nothing")
     ident = send.next_issue_id(state, settings.name, settings.timezone, run.now)
     page = _archive_url(config, settings, ident) if config.output.base_url else None
-    issue = _issue(settings, ident, digest, render_digest(config, digest, page))
+    issue = _issue(settings, ident, digest, render_digest(config, digest, page, settings))
     recipients = _recipients(settings)
     if run.dry_run:
         written = _publish(config, settings, [*state.sent_issues(settings.name), issue])
@@ -377,7 +381,9 @@ def _earlier_stories(run: _Run, settings: DigestSettings) -> list[Story]:
 
 
 def _site(config: Config, settings: DigestSettings) -> publish.Site:
-    return publish.Site(config.output.dir, config.output.base_url, settings.name, settings.title, settings.topic)
+    return publish.Site(
+        config.output.dir, config.output.base_url, settings.name, settings.title, settings.topic, settings.locale
+    )
 
 
 def _archive_url(config: Config, settings: DigestSettings, ident: str) -> str:
@@ -386,7 +392,7 @@ def _archive_url(config: Config, settings: DigestSettings, ident: str) -> str:
 
 def _publish(config: Config, settings: DigestSettings, issues: Sequence[Issue]) -> list[Path]:
     site = _site(config, settings)
-    pages = render.WebPages(templates_dir(), settings.title, settings.topic)
+    pages = render.WebPages(templates_dir(), settings.title, settings.topic, settings.locale)
     return publish.publish(
         site, issues, keep=config.output.feed_items, granularity=config.output.granularity, pages=pages
     )

@@ -5,7 +5,8 @@ decides what goes where: files under `out/`, each issue's previous/next neighbou
 link is absolute (under `output.base_url`, or DEFAULT_BASE_URL when it is empty), as the W3C feed validator
 requires. Feeds are made with feedgen, minding its traps: the last `link()` call becomes the RSS <link>, so
 the rel="self" link goes first; entries are added with order="append" (the default prepends); every datetime
-is aware. Output is static files, so any static host serves the archive and the feed links resolve.
+is aware. Output is static files, so any static host serves the archive and the feed links resolve. The
+feeds' own words (description, story counts) and their `language` are in the digest's locale (digest.i18n).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from urllib.parse import urljoin
 import nh3
 from feedgen.feed import FeedGenerator
 
+from digest import i18n
 from digest.models import Issue, Story
 
 _BODY = re.compile(r"(<body[^>]*>)", re.I)
@@ -48,6 +50,11 @@ class Site:
     digest: str
     title: str
     topic: str
+    locale: str = i18n.DEFAULT  # the readers' language: the feeds' words and `language`
+
+    @property
+    def texts(self) -> i18n.Texts:
+        return i18n.texts(self.locale)
 
     def url(self, relative: str) -> str:
         """Absolute, as feeds require: under base_url, or DEFAULT_BASE_URL when it is empty."""
@@ -132,8 +139,11 @@ def archive_page(site: Site, issue: Issue, nav: Mapping[str, str]) -> str:
 
 
 def index_page(site: Site, issues: Sequence[Issue]) -> str:
+    def stories(issue: Issue) -> str:
+        return site.texts.ngettext("%(num)d story", "%(num)d stories", len(issue.stories))
+
     rows = "\n".join(
-        f'<li><a href="{html.escape(_page(i))}">{html.escape(i.subject)}</a> <small>({_stories(i)})</small></li>'
+        f'<li><a href="{html.escape(_page(i))}">{html.escape(i.subject)}</a> <small>({stories(i)})</small></li>'
         for i in issues
     )
     title = html.escape(site.title)
@@ -162,8 +172,8 @@ def _generator(site: Site, issues: Sequence[Issue], granularity: str, self_url: 
     generator.id(site.url(f"archive/{site.digest}/index.html"))
     generator.title(site.title)
     generator.author({"name": site.title})  # Atom requires an author for the feed or for every entry
-    generator.description(f"Daily digest on: {site.topic}")
-    generator.language("en")
+    generator.description(site.texts.gettext("Daily digest on: %(topic)s") % {"topic": site.topic})
+    generator.language(site.texts.language)
     generator.generator("digest")
     generator.link(href=self_url, rel="self", type=kind)
     generator.link(href=site.url(f"archive/{site.digest}/index.html"), rel="alternate")  # last link = RSS <link>
@@ -188,7 +198,7 @@ def _issue_entry(generator: FeedGenerator, site: Site, issue: Issue) -> None:
     entry.link(href=link)
     entry.published(issue.created)
     entry.updated(issue.created)
-    entry.description(_summary(issue))
+    entry.description(_summary(issue, site.texts))
     entry.content(_clean_html(issue.html, link), type="html")
 
 
@@ -208,7 +218,8 @@ def _story_entry(generator: FeedGenerator, site: Site, issue: Issue, story: Stor
     entry.published(when)
     entry.updated(when)
     text = " ".join(f"{s.text} ({s.outlet})" for s in story.sentences)
-    entry.description(f"{text or story.headline} Every outlet: {page}")
+    every = site.texts.gettext("Every outlet: %(page)s") % {"page": page}
+    entry.description(f"{text or story.headline} {every}")
 
 
 def _web_url(url: str | None) -> str | None:
@@ -216,13 +227,12 @@ def _web_url(url: str | None) -> str | None:
     return url if url and url.lower().startswith(("http://", "https://")) else None
 
 
-def _summary(issue: Issue) -> str:
+def _summary(issue: Issue, texts: i18n.Texts) -> str:
     headlines = "; ".join(s.headline for s in issue.stories)
-    return f"{_stories(issue)}: {headlines}" if headlines else issue.subject
-
-
-def _stories(issue: Issue) -> str:
-    return f"{len(issue.stories)} {'story' if len(issue.stories) == 1 else 'stories'}"
+    if not headlines:
+        return issue.subject
+    stories = texts.ngettext("%(num)d story", "%(num)d stories", len(issue.stories))
+    return texts.gettext("%(stories)s: %(headlines)s") % {"stories": stories, "headlines": headlines}
 
 
 def _clean_html(markup: str, page: str) -> str:

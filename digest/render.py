@@ -11,6 +11,11 @@ How a story credits its outlets is decided here, once for both parts (`StoryView
 names it once; copies are said in one line where the reader reads; a long coverage list folds to outlet names
 in the email (the archive page keeps it whole); a story first published well before the issue shows its date.
 
+The reader's language (`[digest] locale`) is digest.i18n's: every fixed string of the templates goes through
+gettext (jinja2's i18n extension, newstyle: `_("Coverage: %(outlets)s", outlets=...)`, counts with
+`ngettext("%(num)d outlet", "%(num)d outlets", n)`), dates through its `long_date`/`short_date` filters, and a
+story in another language than the document's carries its `lang` (and `dir="rtl"`) via `lang(story)`.
+
 Everything that came from a feed is cleaned once, up front (`_clean_digest`): control characters go
 (they break the MJML parser and can smuggle line breaks into headers) and only http(s) links are kept.
 """
@@ -32,9 +37,13 @@ import jinja2
 import mjml
 from markupsafe import Markup, escape
 
+from digest import i18n
 from digest.errors import RenderError
+from digest.i18n import long_date, short_date
 from digest.models import Credit, Digest, Issue, Rendered, Sentence, Story
-from digest.text import count, one_line
+from digest.text import one_line
+
+__all__ = ["long_date", "short_date"]  # the English dates, where they always lived
 
 HTML_TEMPLATE: Final = "digest.mjml.j2"
 TEXT_TEMPLATE: Final = "digest.txt.j2"
@@ -68,21 +77,6 @@ PALETTE: Final[Mapping[str, str]] = {
     "dark_badge_text": "#121212",
 }
 
-_MONTHS: Final = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
 _WEB_SCHEMES: Final = frozenset({"http", "https"})
 _MAIL_SCHEMES: Final = frozenset({"http", "https", "mailto"})
 # Text-part glue: keep a "[n]" with the word before it and "—" with the outlet after it when wrapping.
@@ -100,11 +94,14 @@ def render(
     subject: str = "{title}: {date}",
     archive_url: str | None = None,
     unsubscribe: str | None = None,
+    locale: str = i18n.DEFAULT,
 ) -> Rendered:
-    """Render `digest` with the templates in `templates`; raises RenderError naming what to fix."""
+    """Render `digest` with the templates in `templates`, in `locale` (as i18n.parse_locale gives it); raises
+    RenderError naming what to fix."""
     clean = _clean_digest(digest)
-    env = _environment(templates)
-    title = make_subject(subject, clean)
+    texts = i18n.texts(locale)
+    env = _environment(templates, texts)
+    title = make_subject(subject, clean, locale=locale)
     context: dict[str, Any] = {
         "digest": clean,
         "subject": title,
@@ -122,7 +119,9 @@ def render(
     return Rendered(subject=title, html=html, text=text)
 
 
-def archive_page(digest: Digest, *, templates: Path, subject: str, nav: Mapping[str, str]) -> str:
+def archive_page(
+    digest: Digest, *, templates: Path, subject: str, nav: Mapping[str, str], locale: str = i18n.DEFAULT
+) -> str:
     """An issue's archive page: the email's layout with every story in full and its coverage list unfolded,
     story anchors (#s1, #s2, ...) that feeds link to, and `nav` links (index, previous, next, rss, atom: hrefs
     relative to the page, made by publish) at the top and bottom."""
@@ -141,22 +140,29 @@ def archive_page(digest: Digest, *, templates: Path, subject: str, nav: Mapping[
         "more": (),
         "linked_credits": True,
     }
-    return _mjml_to_html(_render_template(_environment(templates), HTML_TEMPLATE, context))
+    return _mjml_to_html(_render_template(_environment(templates, i18n.texts(locale)), HTML_TEMPLATE, context))
 
 
 @dataclass(frozen=True)
 class IndexEntry:
-    """One issue on the archive's index: its page (relative href), subject, date and top headlines."""
+    """One issue on the archive's index: its page (relative href), subject, date and top headlines, each with
+    its story's language."""
 
     href: str
     subject: str
     created: datetime
     stories: int
-    headlines: tuple[str, ...]
+    headlines: tuple[tuple[str, str | None], ...]
 
 
 def archive_index(
-    title: str, topic: str, issues: Sequence[tuple[str, Issue]], nav: Mapping[str, str], *, templates: Path
+    title: str,
+    topic: str,
+    issues: Sequence[tuple[str, Issue]],
+    nav: Mapping[str, str],
+    *,
+    templates: Path,
+    locale: str = i18n.DEFAULT,
 ) -> str:
     """The archive's index in the issues' style: issues newest first (as given, each with its page's href),
     with their story count and top headlines linked to their anchors; `nav` holds the feeds' hrefs."""
@@ -166,26 +172,27 @@ def archive_index(
             subject=one_line(issue.subject),
             created=issue.created,
             stories=len(issue.stories),
-            headlines=tuple(one_line(s.headline) for s in issue.stories[:INDEX_HEADLINES]),
+            headlines=tuple((one_line(s.headline), s.language) for s in issue.stories[:INDEX_HEADLINES]),
         )
         for href, issue in issues
     ]
     context = {"title": one_line(title), "topic": one_line(topic), "issues": entries, "nav": dict(nav), "c": PALETTE}
-    return _mjml_to_html(_render_template(_environment(templates), INDEX_TEMPLATE, context))
+    texts = i18n.texts(locale)
+    return _mjml_to_html(_render_template(_environment(templates, texts), INDEX_TEMPLATE, context))
 
 
 class WebPages:
     """The archive's pages as `publish.publish` asks for them (`pages=`), rendered from the stored issues."""
 
-    def __init__(self, templates: Path, title: str, topic: str) -> None:
-        self.templates, self.title, self.topic = templates, title, topic
+    def __init__(self, templates: Path, title: str, topic: str, locale: str = i18n.DEFAULT) -> None:
+        self.templates, self.title, self.topic, self.locale = templates, title, topic, locale
 
     def issue(self, issue: Issue, nav: Mapping[str, str]) -> str:
         digest = Digest(title=issue.title, topic=self.topic, created=issue.created, stories=issue.stories)
-        return archive_page(digest, templates=self.templates, subject=issue.subject, nav=nav)
+        return archive_page(digest, templates=self.templates, subject=issue.subject, nav=nav, locale=self.locale)
 
     def index(self, issues: Sequence[tuple[str, Issue]], nav: Mapping[str, str]) -> str:
-        return archive_index(self.title, self.topic, issues, nav, templates=self.templates)
+        return archive_index(self.title, self.topic, issues, nav, templates=self.templates, locale=self.locale)
 
 
 @dataclass(frozen=True)
@@ -224,15 +231,16 @@ class StoryView:
 
 
 def possessive(name: str) -> str:
-    """An outlet's name as a possessive: "The Ledger's", "Briefly News'"."""
+    """An outlet's name as an English possessive: "The Ledger's", "Briefly News'" (the `whose` of the English
+    copy line; other languages' catalogs use the plain name)."""
     return name + ("'" if name.endswith("s") else "'s")
 
 
-def make_subject(template: str, digest: Digest) -> str:
-    """Fill the `email.subject` template and flatten it to one safe header line."""
+def make_subject(template: str, digest: Digest, *, locale: str = i18n.DEFAULT) -> str:
+    """Fill the `email.subject` template (its {date} in `locale`) and flatten it to one safe header line."""
     values: dict[str, object] = {
         "title": digest.title,
-        "date": long_date(digest.created),
+        "date": i18n.texts(locale).long_date(digest.created),
         "stories": len(digest.stories),
         "topic": digest.topic,
     }
@@ -249,16 +257,6 @@ def make_subject(template: str, digest: Digest) -> str:
         ) from exc
     # Done after formatting as well, because the template itself comes from config.
     return one_line(filled)
-
-
-def long_date(moment: datetime) -> str:
-    """'25 November 2026', independent of the process locale (strftime's %B is not)."""
-    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
-
-
-def short_date(moment: datetime) -> str:
-    """'23 Nov 2026', independent of the process locale."""
-    return f"{moment.day} {_MONTHS[moment.month - 1][:3]} {moment.year}"
 
 
 def wrap(text: str, initial: str = "", subsequent: str | None = None) -> str:
@@ -314,7 +312,7 @@ class LinkRefs:
         return [(number, url) for url, number in self._numbers.items()]
 
 
-def _environment(templates: Path) -> jinja2.Environment:
+def _environment(templates: Path, texts: i18n.Texts) -> jinja2.Environment:
     if not templates.is_dir():
         raise RenderError(
             f"templates folder not found: {templates}",
@@ -328,14 +326,23 @@ def _environment(templates: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # Newstyle: _() and ngettext() fill their %(name)s placeholders themselves, escaping what is not Markup.
+    env.install_gettext_translations(texts.translations, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(
         wrap=wrap,
         nobreak=nobreak,
         nobreak_html=nobreak_html,
-        plural=count,  # the one count helper, as a filter: {{ n | plural("story") }}
-        long_date=long_date,
-        short_date=short_date,
+        long_date=texts.long_date,
+        short_date=texts.short_date,
+    )
+    env.globals.update(
+        language=texts.language,  # the document's <html lang>
+        rtl=texts.rtl,
+        # A story, or a language code: its `lang` where it differs from the document's, and the document's back.
+        lang=lambda story: texts.attributes(getattr(story, "language", story)),
+        home=lambda story: texts.home(getattr(story, "language", story)),
     )
     return env
 
