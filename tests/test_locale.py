@@ -13,6 +13,8 @@ import gettext
 import html
 import logging
 import re
+import subprocess
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -352,3 +354,23 @@ def test_the_feeds_speak_the_locale() -> None:
     rss, atom = (feed.decode() for feed in publish.feeds(site, [issue], "issue"))
     assert "<language>de</language>" in rss and 'xml:lang="de"' in atom
     assert "Nachrichtenüberblick zu: " in html.unescape(rss) and "2 Meldungen: " in html.unescape(rss)
+
+
+def test_an_english_email_loads_no_babel() -> None:
+    """English is the templates' own words and digest's own dates: its runs pay nothing for other languages."""
+    code = (
+        "import sys\nsys.path.insert(0, 'tests')\nfrom test_render import make_digest, TEMPLATES\n"
+        "from digest import render\nrender.render(make_digest(7), templates=TEMPLATES)\n"
+        "assert not [m for m in sys.modules if m == 'babel' or m.startswith('babel.')], 'babel loaded'"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_a_german_email_loads_babels_dates_and_catalog_reader() -> None:
+    code = (
+        "import sys\nsys.path.insert(0, 'tests')\nfrom test_render import make_digest, TEMPLATES\n"
+        "from digest import render\nrender.render(make_digest(7), templates=TEMPLATES, locale='de')\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('babel.'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True)
+    assert "babel.dates" in done.stdout.split() and "babel.messages.pofile" in done.stdout.split()
