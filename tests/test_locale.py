@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
-from conftest import ROOT
+from conftest import ROOT, write_config
 from test_render import (
     CREATED,
     TEMPLATES,
@@ -34,7 +35,7 @@ from test_render import (
     visible_text,
 )
 
-from digest import config, i18n, publish, render
+from digest import config, i18n, pipeline, publish, render
 from digest.errors import ConfigError
 from digest.models import Digest, Issue, Sentence
 
@@ -42,6 +43,7 @@ LOCALES = ("de", "fr", "es")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 NAV = {"index": "index.html", "rss": "../../policy.rss", "atom": "../../policy.atom"}
 ARCHIVE = "https://news.example.org/policy/2026-11-25.html"
+NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 # Some of what each language's reader must see (dates as CLDR writes them there).
 EXPECTED = {
     "de": ("In dieser Ausgabe", "Berichtet haben: 4 Medien", "25. November 2026", "23. Nov. 2026", "auch bei"),
@@ -374,3 +376,21 @@ def test_a_german_email_loads_babels_dates_and_catalog_reader() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True)
     assert "babel.dates" in done.stdout.split() and "babel.messages.pofile" in done.stdout.split()
+
+
+def test_a_german_digest_previews_and_publishes_in_german(tmp_path: Path) -> None:
+    """The seeds through the whole pipeline with `locale = "de"`: the preview's parts and .eml, the archive's
+    pages and both feeds."""
+    settings = config.load(write_config(tmp_path, digest='locale = "de"'))
+    preview = pipeline.preview(settings, now=NOW)
+    html_part, text_part, eml = (path.read_text(encoding="utf-8") for path in preview.paths)
+    assert '<html lang="de"' in html_part and "In dieser Ausgabe" in html_part
+    assert "Berichtet haben:" in text_part and "Zuerst berichtet von" in text_part and "Coverage" not in text_part
+    assert "Subject: AI Digest: 25. November 2026" in eml
+    assert pipeline.run(settings, now=NOW, dry_run=True).ok
+    out = tmp_path / "out"
+    page = (out / "archive" / "ai" / "2026-11-25.html").read_text(encoding="utf-8")
+    index = (out / "archive" / "ai" / "index.html").read_text(encoding="utf-8")
+    assert "Alle Ausgaben von AI Digest" in page and "AI Digest im Feedreader abonnieren" in page
+    assert "1 Ausgabe, neueste zuerst" in index and "All issues" not in page + index
+    assert "<language>de</language>" in (out / "ai.rss").read_text(encoding="utf-8")
