@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -33,6 +34,9 @@ from digest.models import (
     Story,
 )
 from digest.send import RunReport
+
+if TYPE_CHECKING:
+    from digest.site.tokens import UnsubscribeLinks
 from digest.text import count
 
 PACKAGE = Path(__file__).resolve().parent
@@ -159,13 +163,15 @@ def _not_republished(fresh: Sequence[Article], sent: Sequence[Article], settings
     return [a for a in fresh if copies.get(a.id) not in sent_ids]
 
 
-def render_digest(config: Config, digest: Digest, archive_url: str | None = None) -> Rendered:
+def render_digest(
+    config: Config, digest: Digest, archive_url: str | None = None, unsubscribe: str | None = None
+) -> Rendered:
     return render.render(
         digest,
         templates=templates_dir(),
         subject=config.email.subject,
         archive_url=archive_url,
-        unsubscribe=config.email.unsubscribe or None,
+        unsubscribe=unsubscribe or config.email.unsubscribe or None,
     )
 
 
@@ -321,7 +327,10 @@ def _run_digest(run: _Run, settings: DigestSettings) -> RunReport:
 
 def _channels(run: _Run, settings: DigestSettings) -> dict[str, Channel]:
     """The channels of one digest: email always (it may have no recipients), webhooks when it has some."""
-    channels: dict[str, Channel] = {"email": email.EmailChannel(run.config.email, connect=run.connect, sleep=run.sleep)}
+    links = _unsubscribe_links(run.config, signed=not run.dry_run)
+    channels: dict[str, Channel] = {
+        "email": email.EmailChannel(run.config.email, connect=run.connect, sleep=run.sleep, unsubscribe=links)
+    }
     if settings.webhooks:
         hook = run.config.webhook
         channels["webhook"] = webhook.WebhookChannel(
@@ -336,8 +345,23 @@ def _channels(run: _Run, settings: DigestSettings) -> dict[str, Channel]:
     return channels
 
 
-def _recipients(settings: DigestSettings) -> list[tuple[str, str]]:
-    return [("email", address) for address in settings.to] + [("webhook", hook.url) for hook in settings.webhooks]
+def _unsubscribe_links(config: Config, *, signed: bool = False) -> UnsubscribeLinks | None:
+    """With [site], each recipient's unsubscribe link (#17). `signed` (a real run's channel) reads the secret
+    now, so a missing one is a ConfigError before anything is sent; the footer's link needs no secret."""
+    if config.site is None:
+        return None
+    from digest.site.tokens import Signer, UnsubscribeLinks
+
+    signer = Signer.of(config.site) if signed else None
+    return UnsubscribeLinks(signer, config.output.base_url or publish.DEFAULT_BASE_URL)
+
+
+def _recipients(state: store.Store, settings: DigestSettings) -> list[tuple[str, str]]:
+    """The config's `to` and the confirmed subscribers, less whoever unsubscribed; then the webhooks."""
+    from digest.site.subscribe import recipients
+
+    addresses = recipients(state, settings.name, settings.to)
+    return [("email", address) for address in addresses] + [("webhook", hook.url) for hook in settings.webhooks]
 
 
 def _new_issue(run: _Run, settings: DigestSettings, channels: Mapping[str, Channel]) -> RunReport:
@@ -353,8 +377,9 @@ def _new_issue(run: _Run, settings: DigestSettings, channels: Mapping[str, Chann
         return RunReport(settings.name, None, note="nothing new; sent nothing")
     ident = send.next_issue_id(state, settings.name, settings.timezone, run.now)
     page = _archive_url(config, settings, ident) if config.output.base_url else None
-    issue = _issue(settings, ident, digest, render_digest(config, digest, page))
-    recipients = _recipients(settings)
+    links = _unsubscribe_links(config)
+    issue = _issue(settings, ident, digest, render_digest(config, digest, page, links.page() if links else None))
+    recipients = _recipients(state, settings)
     if run.dry_run:
         written = _publish(config, settings, [*state.sent_issues(settings.name), issue])
         folder = config.output.dir
@@ -386,7 +411,12 @@ def _archive_url(config: Config, settings: DigestSettings, ident: str) -> str:
 
 def _publish(config: Config, settings: DigestSettings, issues: Sequence[Issue]) -> list[Path]:
     site = _site(config, settings)
-    pages = render.WebPages(templates_dir(), settings.title, settings.topic)
+    signup = None
+    if config.site is not None:  # the form `digest serve` answers; it fills in the CSRF token on each visit
+        from digest.site import CSRF_SLOT
+
+        signup = {"action": "../../subscribe", "digest": settings.name, "csrf": CSRF_SLOT}
+    pages = render.WebPages(templates_dir(), settings.title, settings.topic, signup)
     return publish.publish(
         site, issues, keep=config.output.feed_items, granularity=config.output.granularity, pages=pages
     )

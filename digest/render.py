@@ -156,10 +156,17 @@ class IndexEntry:
 
 
 def archive_index(
-    title: str, topic: str, issues: Sequence[tuple[str, Issue]], nav: Mapping[str, str], *, templates: Path
+    title: str,
+    topic: str,
+    issues: Sequence[tuple[str, Issue]],
+    nav: Mapping[str, str],
+    *,
+    templates: Path,
+    signup: Mapping[str, str] | None = None,
 ) -> str:
     """The archive's index in the issues' style: issues newest first (as given, each with its page's href),
-    with their story count and top headlines linked to their anchors; `nav` holds the feeds' hrefs."""
+    with their story count and top headlines linked to their anchors; `nav` holds the feeds' hrefs. `signup`
+    (action, digest, csrf) adds the sign-up form that `digest serve` answers (#17)."""
     entries = [
         IndexEntry(
             href=href,
@@ -170,22 +177,23 @@ def archive_index(
         )
         for href, issue in issues
     ]
-    context = {"title": one_line(title), "topic": one_line(topic), "issues": entries, "nav": dict(nav), "c": PALETTE}
+    context: dict[str, Any] = {"title": one_line(title), "topic": one_line(topic), "issues": entries, "nav": dict(nav)}
+    context |= {"c": PALETTE, "signup": dict(signup) if signup else None}
     return _mjml_to_html(_render_template(_environment(templates), INDEX_TEMPLATE, context))
 
 
 class WebPages:
     """The archive's pages as `publish.publish` asks for them (`pages=`), rendered from the stored issues."""
 
-    def __init__(self, templates: Path, title: str, topic: str) -> None:
-        self.templates, self.title, self.topic = templates, title, topic
+    def __init__(self, templates: Path, title: str, topic: str, signup: Mapping[str, str] | None = None) -> None:
+        self.templates, self.title, self.topic, self.signup = templates, title, topic, signup
 
     def issue(self, issue: Issue, nav: Mapping[str, str]) -> str:
         digest = Digest(title=issue.title, topic=self.topic, created=issue.created, stories=issue.stories)
         return archive_page(digest, templates=self.templates, subject=issue.subject, nav=nav)
 
     def index(self, issues: Sequence[tuple[str, Issue]], nav: Mapping[str, str]) -> str:
-        return archive_index(self.title, self.topic, issues, nav, templates=self.templates)
+        return archive_index(self.title, self.topic, issues, nav, templates=self.templates, signup=self.signup)
 
 
 @dataclass(frozen=True)
