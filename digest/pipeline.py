@@ -33,19 +33,12 @@ from digest.models import (
     SourceKind,
     Story,
 )
+from digest.render import templates_dir  # its home is render, which `digest serve` loads without the stages
 from digest.send import RunReport
+from digest.text import count
 
 if TYPE_CHECKING:
     from digest.site.tokens import UnsubscribeLinks
-from digest.text import count
-
-PACKAGE = Path(__file__).resolve().parent
-
-
-def templates_dir() -> Path:
-    """Installed wheels carry the templates inside the package; a checkout has them at the top level."""
-    inside = PACKAGE / "templates"
-    return inside if inside.is_dir() else PACKAGE.parent / "templates"
 
 
 @dataclass

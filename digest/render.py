@@ -92,6 +92,14 @@ _ASCII_SPACES: Final = re.compile(r"[ \t\n\r\f\v]+")
 
 log = logging.getLogger(__name__)
 
+PACKAGE = Path(__file__).resolve().parent
+
+
+def templates_dir() -> Path:
+    """Installed wheels carry the templates inside the package; a checkout has them at the top level."""
+    inside = PACKAGE / "templates"
+    return inside if inside.is_dir() else PACKAGE.parent / "templates"
+
 
 def render(
     digest: Digest,

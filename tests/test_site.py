@@ -363,6 +363,9 @@ def test_the_form_needs_its_csrf_token_and_cookie(live: Live) -> None:
         assert stranger.post(f"{live.base}subscribe", data={**fields, "csrf": token}).status_code == 403
     with httpx.Client() as client:
         assert sign_up(client, live.base, "not an address").status_code == 400
+        token = csrf_of(form_page(client, live.base))
+        many = {**fields, "csrf": token, **{f"f{n}": "x" for n in range(30)}}  # more fields than a form of ours
+        assert client.post(f"{live.base}subscribe", data=many).status_code == 403
     assert live.status("csrf@example.org") is None
 
 

@@ -37,7 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from digest import publish
 from digest.config import Config, DigestSettings, SiteSettings
-from digest.render import PALETTE
+from digest.render import PALETTE, templates_dir
 from digest.site import CSRF_SLOT, limits, mail, subscribe
 from digest.site.addresses import normalize
 from digest.site.tokens import CSRF_MAX_AGE, BadToken, Signer
@@ -120,8 +120,6 @@ def _site(
     send_mail: SendMail | None,
     templates: Path | None,
 ) -> _Site:
-    from digest.pipeline import templates_dir
-
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates or templates_dir()), autoescape=True, undefined=jinja2.StrictUndefined
     )
@@ -233,7 +231,6 @@ def _confirm(site: _Site) -> Endpoint:
             form = {"action": f"/confirm/{token}", "fields": {}, "button": "Confirm my subscription"}
             lines = [f"Confirm that {address} should get {digest.title}."]
             return _page(site, 200, "Confirm your subscription", lines, site.index(digest), form=form)
-        await request.body()
         await run_in_threadpool(subscribe.confirm, site.store, site.signer, token)
         lines = [f"{address} will get the next issue of {digest.title}.", "Every issue has a link to unsubscribe."]
         return _page(site, 200, "You are subscribed", lines, site.index(digest))
@@ -262,7 +259,7 @@ def _unsubscribe(site: _Site) -> Endpoint:
         if not _one_click(body, request.headers.get("content-type", "")):
             return _page(site, 400, "Unsubscribe", ["Send List-Unsubscribe=One-Click to unsubscribe."])
         await run_in_threadpool(subscribe.unsubscribe, site.store, site.signer, token)
-        log.info("unsubscribed %s from %s", address, name)
+        log.info("one reader unsubscribed from %s", name)  # the address stays out of the log
         return _page(site, 200, "You are unsubscribed", [f"{address} will get no more issues of {title}."])
 
     return unsubscribe_endpoint
@@ -292,8 +289,12 @@ def _absolute(site: _Site, relative: str) -> str:
 
 
 def _fields(body: bytes) -> dict[str, str]:
-    """The first value of each field of a urlencoded form (a form of ours has a few short fields)."""
-    parsed = parse_qs(body.decode("utf-8", "replace"), max_num_fields=20)
+    """The first value of each field of a urlencoded form (a form of ours has a few short fields); a body with
+    more fields than any of ours is no form of ours: no fields, so its checks fail as for an empty one."""
+    try:
+        parsed = parse_qs(body.decode("utf-8", "replace"), max_num_fields=20)
+    except ValueError:
+        return {}
     return {name: values[0] for name, values in parsed.items()}
 
 
