@@ -332,6 +332,101 @@ def _longest_word(text: str) -> int:
 # -- digest sources (#16): list, add, remove, import and export the sources in config.toml ----------------------
 
 
+@main.command()
+@_config_option
+@click.option("--host", metavar="ADDRESS", help="Address to listen on (default: [site] host, 127.0.0.1).")
+@click.option("--port", type=int, metavar="PORT", help="Port to listen on (default: [site] port, 8080).")
+@_fail_cleanly
+def serve(config_path: Path, host: str | None, port: int | None) -> None:
+    """Serve out/ (archive, feeds) with sign-up and one-click unsubscribe until SIGTERM or Ctrl-C."""
+    from digest import config
+    from digest.site import server
+
+    settings = config.load(config_path)
+    _log_to_stderr()
+    site = settings.site or config.SiteSettings()
+    server.serve(settings, host or site.host, port or site.port)
+
+
+@main.group()
+def subscribers() -> None:
+    """List, add, remove and export the readers who signed up on the site (the state store's list)."""
+
+
+_digest_option = click.option("--digest", "only", metavar="NAME", help="This digest (default: the first).")
+
+
+@subscribers.command(name="list")
+@_config_option
+@click.option("--digest", "only", metavar="NAME", help="Only this digest (default: all).")
+@_fail_cleanly
+def subscribers_list(config_path: Path, only: str | None) -> None:
+    """Each subscriber with its digest, status (pending, confirmed, unsubscribed) and last change."""
+    from digest import config, store
+
+    settings = config.load(config_path)
+    name = settings.find(only).name if only else None
+    with store.Store(settings.state) as state:
+        rows = [(s.digest, s.address, s.status, _when(s.updated)) for s in state.subscribers(name)]
+    names = ("digest", "address", "status", "since")
+    _print_rows(f"Subscribers in {settings.state.url or settings.state.path}", [_Column(n) for n in names], rows)
+
+
+@subscribers.command(name="add")
+@click.argument("address")
+@_config_option
+@_digest_option
+@_fail_cleanly
+def subscribers_add(address: str, config_path: Path, only: str | None) -> None:
+    """Subscribe an address at once, confirmed (no confirmation email: you vouch for it)."""
+    from digest import config, store
+    from digest.site import subscribe
+    from digest.site.addresses import normalize
+
+    settings = config.load(config_path)
+    digest = settings.find(only)
+    normal = normalize(address)
+    if normal is None:
+        raise DigestError(f"{address!r} is not an email address", "give a plain address like reader@example.org")
+    with store.Store(settings.state) as state:
+        subscribe.add(state, digest.name, normal)
+    click.echo(f"subscribed {normal} to {digest.name}")
+
+
+@subscribers.command(name="remove")
+@click.argument("address")
+@_config_option
+@_digest_option
+@_fail_cleanly
+def subscribers_remove(address: str, config_path: Path, only: str | None) -> None:
+    """Unsubscribe an address, as its own link would (a `to` address of the config stops getting it too)."""
+    from digest import config, store
+    from digest.site import subscribe
+    from digest.site.addresses import normalize
+
+    settings = config.load(config_path)
+    digest = settings.find(only)
+    normal = normalize(address) or address.strip().lower()
+    with store.Store(settings.state) as state:
+        was = subscribe.remove(state, digest.name, normal)
+    click.echo(f"unsubscribed {normal} from {digest.name}" + ("" if was else " (it was not subscribed)"))
+
+
+@subscribers.command(name="export")
+@_config_option
+@click.option("--digest", "only", metavar="NAME", help="Only this digest (default: all).")
+@_fail_cleanly
+def subscribers_export(config_path: Path, only: str | None) -> None:
+    """Print every subscriber as CSV: digest, address, status, created, updated."""
+    from digest import config, store
+    from digest.site import subscribe
+
+    settings = config.load(config_path)
+    name = settings.find(only).name if only else None
+    with store.Store(settings.state) as state:
+        click.echo(subscribe.export_csv(state.subscribers(name)), nl=False)
+
+
 @main.group()
 def sources() -> None:
     """List, add, remove, import (OPML) and export the sources in config.toml, editing it in place."""

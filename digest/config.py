@@ -99,6 +99,23 @@ class OutputSettings:
 
 
 @dataclass(frozen=True)
+class SiteSettings:
+    """The readers' site (`digest serve`, #17): sign-up with confirmation and one-click unsubscribe.
+
+    The secret that signs its links lives in the environment variable `secret_env`, never in the file; it is
+    read when a link is made or checked (digest/site/tokens.py), so commands that need none run without it."""
+
+    secret_env: str = "DIGEST_SITE_SECRET"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    proxies: tuple[str, ...] = ()
+    confirm_hours: float = 48.0
+    client_limit: int = 10
+    address_limit: int = 3
+    max_body: int = 4096
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     digests: tuple[DigestSettings, ...]
@@ -111,6 +128,7 @@ class Config:
     state: StateSettings
     fetch: FetchLimits
     webhook: WebhookSettings = WebhookSettings()
+    site: SiteSettings | None = None
 
     @property
     def digest(self) -> DigestSettings:
@@ -239,6 +257,23 @@ def _url_or_empty(value: Any) -> str | None:
     return None if ok else 'must be an http(s) URL like "https://example.org/digest/" or ""'
 
 
+def _env_name(value: Any) -> str | None:
+    ok = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value)
+    return None if ok else 'must be the name of an environment variable, like "DIGEST_SITE_SECRET"'
+
+
+def _proxies(value: Any) -> str | None:
+    """Addresses or networks of the proxies whose X-Forwarded-For/-Proto are believed (uvicorn's own syntax)."""
+    import ipaddress
+
+    for item in value:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except (TypeError, ValueError):
+            return f'has {item!r}: give IP addresses or networks, like ["127.0.0.1", "10.0.0.0/8"]'
+    return None
+
+
 def _postgres_url(value: Any) -> str | None:
     if not value:
         return None
@@ -334,6 +369,16 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "url": _Key(str, "", _postgres_url),
         "password_env": _Key(str, StateSettings.password_env, _not_blank),
         "lease": _Key((int, float), StateSettings.lease, _positive),
+    },
+    "site": {
+        "secret_env": _Key(str, SiteSettings.secret_env, _env_name),
+        "host": _Key(str, SiteSettings.host, _not_blank),
+        "port": _Key(int, SiteSettings.port, _port),
+        "proxies": _Key(list, [], _proxies),
+        "confirm_hours": _Key((int, float), SiteSettings.confirm_hours, _positive),
+        "client_limit": _Key(int, SiteSettings.client_limit, _positive),
+        "address_limit": _Key(int, SiteSettings.address_limit, _positive),
+        "max_body": _Key(int, SiteSettings.max_body, _positive),
     },
     "fetch": {
         "concurrency": _Key(int, FetchLimits.concurrency, _positive),
@@ -508,6 +553,21 @@ def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
         state=StateSettings(base / st["path"], st["url"], st["password_env"], float(st["lease"])),
         fetch=FetchLimits(**{k: type(getattr(FetchLimits, k))(v) for k, v in tables["fetch"].items()}),
         webhook=WebhookSettings(timeout=float(w["timeout"]), retries=w["retries"], backoff=float(w["backoff"])),
+        site=_site(tables["site"]) if "site" in doc else None,
+    )
+
+
+def _site(values: dict[str, Any]) -> SiteSettings:
+    """[site] is opt-in: without the table there is no sign-up, and unsubscribing stays `email.unsubscribe`."""
+    return SiteSettings(
+        secret_env=values["secret_env"],
+        host=values["host"],
+        port=values["port"],
+        proxies=tuple(values["proxies"]),
+        confirm_hours=float(values["confirm_hours"]),
+        client_limit=values["client_limit"],
+        address_limit=values["address_limit"],
+        max_body=values["max_body"],
     )
 
 

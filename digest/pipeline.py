@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -32,16 +33,12 @@ from digest.models import (
     SourceKind,
     Story,
 )
+from digest.render import templates_dir  # its home is render, which `digest serve` loads without the stages
 from digest.send import RunReport
 from digest.text import count
 
-PACKAGE = Path(__file__).resolve().parent
-
-
-def templates_dir() -> Path:
-    """Installed wheels carry the templates inside the package; a checkout has them at the top level."""
-    inside = PACKAGE / "templates"
-    return inside if inside.is_dir() else PACKAGE.parent / "templates"
+if TYPE_CHECKING:
+    from digest.site.tokens import UnsubscribeLinks
 
 
 @dataclass
@@ -160,7 +157,11 @@ def _not_republished(fresh: Sequence[Article], sent: Sequence[Article], settings
 
 
 def render_digest(
-    config: Config, digest: Digest, archive_url: str | None = None, settings: DigestSettings | None = None
+    config: Config,
+    digest: Digest,
+    archive_url: str | None = None,
+    settings: DigestSettings | None = None,
+    unsubscribe: str | None = None,
 ) -> Rendered:
     """The email of `digest`, in the locale of its digest (`settings`; the first digest's when None)."""
     return render.render(
@@ -168,7 +169,7 @@ def render_digest(
         templates=templates_dir(),
         subject=config.email.subject,
         archive_url=archive_url,
-        unsubscribe=config.email.unsubscribe or None,
+        unsubscribe=unsubscribe or config.email.unsubscribe or None,
         locale=(settings or config.digest).locale,
     )
 
@@ -325,7 +326,10 @@ def _run_digest(run: _Run, settings: DigestSettings) -> RunReport:
 
 def _channels(run: _Run, settings: DigestSettings) -> dict[str, Channel]:
     """The channels of one digest: email always (it may have no recipients), webhooks when it has some."""
-    channels: dict[str, Channel] = {"email": email.EmailChannel(run.config.email, connect=run.connect, sleep=run.sleep)}
+    links = _unsubscribe_links(run.config, signed=not run.dry_run)
+    channels: dict[str, Channel] = {
+        "email": email.EmailChannel(run.config.email, connect=run.connect, sleep=run.sleep, unsubscribe=links)
+    }
     if settings.webhooks:
         hook = run.config.webhook
         channels["webhook"] = webhook.WebhookChannel(
@@ -340,8 +344,23 @@ def _channels(run: _Run, settings: DigestSettings) -> dict[str, Channel]:
     return channels
 
 
-def _recipients(settings: DigestSettings) -> list[tuple[str, str]]:
-    return [("email", address) for address in settings.to] + [("webhook", hook.url) for hook in settings.webhooks]
+def _unsubscribe_links(config: Config, *, signed: bool = False) -> UnsubscribeLinks | None:
+    """With [site], each recipient's unsubscribe link (#17). `signed` (a real run's channel) reads the secret
+    now, so a missing one is a ConfigError before anything is sent; the footer's link needs no secret."""
+    if config.site is None:
+        return None
+    from digest.site.tokens import Signer, UnsubscribeLinks
+
+    signer = Signer.of(config.site) if signed else None
+    return UnsubscribeLinks(signer, config.output.base_url or publish.DEFAULT_BASE_URL)
+
+
+def _recipients(state: store.Store, settings: DigestSettings) -> list[tuple[str, str]]:
+    """The config's `to` and the confirmed subscribers, less whoever unsubscribed; then the webhooks."""
+    from digest.site.subscribe import recipients
+
+    addresses = recipients(state, settings.name, settings.to)
+    return [("email", address) for address in addresses] + [("webhook", hook.url) for hook in settings.webhooks]
 
 
 def _new_issue(run: _Run, settings: DigestSettings, channels: Mapping[str, Channel]) -> RunReport:
@@ -357,8 +376,10 @@ def _new_issue(run: _Run, settings: DigestSettings, channels: Mapping[str, Chann
         return RunReport(settings.name, None, note="nothing new; sent nothing")
     ident = send.next_issue_id(state, settings.name, settings.timezone, run.now)
     page = _archive_url(config, settings, ident) if config.output.base_url else None
-    issue = _issue(settings, ident, digest, render_digest(config, digest, page, settings))
-    recipients = _recipients(settings)
+    links = _unsubscribe_links(config)
+    rendered = render_digest(config, digest, page, settings, links.page() if links else None)
+    issue = _issue(settings, ident, digest, rendered)
+    recipients = _recipients(state, settings)
     if run.dry_run:
         written = _publish(config, settings, [*state.sent_issues(settings.name), issue])
         folder = config.output.dir
@@ -392,7 +413,12 @@ def _archive_url(config: Config, settings: DigestSettings, ident: str) -> str:
 
 def _publish(config: Config, settings: DigestSettings, issues: Sequence[Issue]) -> list[Path]:
     site = _site(config, settings)
-    pages = render.WebPages(templates_dir(), settings.title, settings.topic, settings.locale)
+    signup = None
+    if config.site is not None:  # the form `digest serve` answers; it fills in the CSRF token on each visit
+        from digest.site import CSRF_SLOT
+
+        signup = {"action": "../../subscribe", "digest": settings.name, "csrf": CSRF_SLOT}
+    pages = render.WebPages(templates_dir(), settings.title, settings.topic, settings.locale, signup)
     return publish.publish(
         site, issues, keep=config.output.feed_items, granularity=config.output.granularity, pages=pages
     )

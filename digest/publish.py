@@ -1,17 +1,19 @@
-"""Publishing: the web archive (one page per issue and an index) and the RSS 2.0 / Atom feeds of issues.
+"""Publishing: the web archive (one page per issue and an index) and the RSS 2.0 / Atom / JSON Feed 1.1 feeds.
 
 The pages themselves come from `pages` (render.WebPages: the issues' look, light and dark); this module
 decides what goes where: files under `out/`, each issue's previous/next neighbours, and feeds in which every
 link is absolute (under `output.base_url`, or DEFAULT_BASE_URL when it is empty), as the W3C feed validator
 requires. Feeds are made with feedgen, minding its traps: the last `link()` call becomes the RSS <link>, so
 the rel="self" link goes first; entries are added with order="append" (the default prepends); every datetime
-is aware. Output is static files, so any static host serves the archive and the feed links resolve. The
-feeds' own words (description, story counts) and their `language` are in the digest's locale (digest.i18n).
+is aware. The JSON Feed (https://jsonfeed.org/version/1.1) carries the same items, written with the json module.
+Output is static files, so any static host serves the archive and the feed links resolve. The feeds' own words
+(description, story counts) and their `language` are in the digest's locale (digest.i18n).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,9 +27,12 @@ from feedgen.feed import FeedGenerator
 
 from digest import i18n
 from digest.models import Issue, Story
+from digest.site import TOKEN_SLOT
 
 _BODY = re.compile(r"(<body[^>]*>)", re.I)
 _IN_PAGE = re.compile(r"""(\shref=["'])#""")
+# A recipient's own unsubscribe link (#17): in each email it is theirs; in a feed it would be nobody's.
+_OWN_LINK = re.compile(rf"""<a\s[^>]*href=["'][^"']*{TOKEN_SLOT}[^"']*["'][^>]*>.*?</a>\s*(·\s*)?""", re.S)
 # Where `python -m http.server 8080 --directory out` serves the output: feeds need absolute links even when
 # output.base_url is empty, and a file: URL is neither valid in a feed nor reachable by a reader.
 DEFAULT_BASE_URL = "http://localhost:8080/"
@@ -91,6 +96,7 @@ def publish(
     rss, atom = feeds(site, newest[:keep], granularity)
     written.append(_write(site.folder / f"{site.digest}.rss", rss))
     written.append(_write(site.folder / f"{site.digest}.atom", atom))
+    written.append(_write(site.folder / f"{site.digest}.json", json_feed(site, newest[:keep], granularity)))
     return written
 
 
@@ -120,7 +126,11 @@ def _nav(site: Site, newest: Sequence[Issue], position: int) -> dict[str, str]:
 
 def _feed_links(site: Site) -> dict[str, str]:
     """The feeds, relative to a page in archive/<digest>/."""
-    return {"rss": f"../../{site.digest}.rss", "atom": f"../../{site.digest}.atom"}
+    return {
+        "rss": f"../../{site.digest}.rss",
+        "atom": f"../../{site.digest}.atom",
+        "json": f"../../{site.digest}.json",
+    }
 
 
 def archive_page(site: Site, issue: Issue, nav: Mapping[str, str]) -> str:
@@ -222,6 +232,56 @@ def _story_entry(generator: FeedGenerator, site: Site, issue: Issue, story: Stor
     entry.description(f"{text or story.headline} {every}")
 
 
+def json_feed(site: Site, issues: Sequence[Issue], granularity: str) -> bytes:
+    """JSON Feed 1.1, newest first: the items of the RSS and Atom feeds, each with id, url, title, content_html
+    and date_published (RFC 3339), every URL absolute."""
+    items = []
+    for issue in issues:
+        if granularity == "story":
+            items += [_story_item(site, issue, story, n) for n, story in enumerate(issue.stories, 1)]
+        else:
+            items.append(_issue_item(site, issue))
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": site.title,
+        "home_page_url": site.url(f"archive/{site.digest}/index.html"),
+        "feed_url": site.url(f"{site.digest}.json"),
+        "description": site.texts.gettext("Daily digest on: %(topic)s") % {"topic": site.topic},
+        "authors": [{"name": site.title}],
+        "language": site.texts.language,
+        "items": items,
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _issue_item(site: Site, issue: Issue) -> dict[str, object]:
+    link = site.url(archive_path(issue.digest, issue.id))
+    return {
+        "id": f"tag:digest,{issue.created.date().isoformat()}:{issue.digest}/{issue.id}",
+        "url": link,
+        "title": issue.subject,
+        "summary": _summary(issue, site.texts),
+        "content_html": _clean_html(issue.html, link),
+        "date_published": issue.created.isoformat(),
+    }
+
+
+def _story_item(site: Site, issue: Issue, story: Story, position: int) -> dict[str, object]:
+    page = f"{site.url(archive_path(issue.digest, issue.id))}#{anchor(position)}"
+    sentences = "".join(f"<p>{html.escape(s.text)} ({html.escape(s.outlet)})</p>" for s in story.sentences)
+    every = site.texts.gettext("Every outlet")
+    item: dict[str, object] = {
+        "id": f"tag:digest,{issue.created.date().isoformat()}:{issue.digest}/{issue.id}/{story.id}",
+        "url": page,
+        "title": story.headline,
+        "content_html": sentences + f'<p><a href="{html.escape(page)}">{html.escape(every)}</a></p>',
+        "date_published": (issue.created - timedelta(seconds=position - 1)).isoformat(),
+    }
+    if article := _web_url(story.headline_url or story.url):
+        item["external_url"] = article  # the article the headline is the title of, as the RSS item links
+    return item
+
+
 def _web_url(url: str | None) -> str | None:
     """An http(s) link from a feed, or None: a feed reader must not be handed a javascript: or data: link."""
     return url if url and url.lower().startswith(("http://", "https://")) else None
@@ -240,5 +300,5 @@ def _clean_html(markup: str, page: str) -> str:
     anchors, the table of contents, point into the issue's page at `page`)."""
     body = markup.split("<body", 1)[-1]
     body = body.split(">", 1)[-1] if "<body" in markup else body
-    clean = nh3.clean(body, url_schemes={"http", "https", "mailto"})
+    clean = nh3.clean(_OWN_LINK.sub("", body), url_schemes={"http", "https", "mailto"})
     return _IN_PAGE.sub(lambda m: f"{m.group(1)}{html.escape(page)}#", clean)

@@ -86,6 +86,14 @@ _ASCII_SPACES: Final = re.compile(r"[ \t\n\r\f\v]+")
 
 log = logging.getLogger(__name__)
 
+PACKAGE = Path(__file__).resolve().parent
+
+
+def templates_dir() -> Path:
+    """Installed wheels carry the templates inside the package; a checkout has them at the top level."""
+    inside = PACKAGE / "templates"
+    return inside if inside.is_dir() else PACKAGE.parent / "templates"
+
 
 def render(
     digest: Digest,
@@ -163,9 +171,11 @@ def archive_index(
     *,
     templates: Path,
     locale: str = i18n.DEFAULT,
+    signup: Mapping[str, str] | None = None,
 ) -> str:
     """The archive's index in the issues' style: issues newest first (as given, each with its page's href),
-    with their story count and top headlines linked to their anchors; `nav` holds the feeds' hrefs."""
+    with their story count and top headlines linked to their anchors; `nav` holds the feeds' hrefs. `signup`
+    (action, digest, csrf) adds the sign-up form that `digest serve` answers (#17)."""
     entries = [
         IndexEntry(
             href=href,
@@ -176,7 +186,8 @@ def archive_index(
         )
         for href, issue in issues
     ]
-    context = {"title": one_line(title), "topic": one_line(topic), "issues": entries, "nav": dict(nav), "c": PALETTE}
+    context: dict[str, Any] = {"title": one_line(title), "topic": one_line(topic), "issues": entries, "nav": dict(nav)}
+    context |= {"c": PALETTE, "signup": dict(signup) if signup else None}
     texts = i18n.texts(locale)
     return _mjml_to_html(_render_template(_environment(templates, texts), INDEX_TEMPLATE, context))
 
@@ -184,15 +195,24 @@ def archive_index(
 class WebPages:
     """The archive's pages as `publish.publish` asks for them (`pages=`), rendered from the stored issues."""
 
-    def __init__(self, templates: Path, title: str, topic: str, locale: str = i18n.DEFAULT) -> None:
-        self.templates, self.title, self.topic, self.locale = templates, title, topic, locale
+    def __init__(
+        self,
+        templates: Path,
+        title: str,
+        topic: str,
+        locale: str = i18n.DEFAULT,
+        signup: Mapping[str, str] | None = None,
+    ) -> None:
+        self.templates, self.title, self.topic, self.locale, self.signup = templates, title, topic, locale, signup
 
     def issue(self, issue: Issue, nav: Mapping[str, str]) -> str:
         digest = Digest(title=issue.title, topic=self.topic, created=issue.created, stories=issue.stories)
         return archive_page(digest, templates=self.templates, subject=issue.subject, nav=nav, locale=self.locale)
 
     def index(self, issues: Sequence[tuple[str, Issue]], nav: Mapping[str, str]) -> str:
-        return archive_index(self.title, self.topic, issues, nav, templates=self.templates, locale=self.locale)
+        return archive_index(
+            self.title, self.topic, issues, nav, templates=self.templates, locale=self.locale, signup=self.signup
+        )
 
 
 @dataclass(frozen=True)

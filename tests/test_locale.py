@@ -144,7 +144,8 @@ def _seen_html(page: str) -> str:
 def write_everything(locale: str, monkeypatch: pytest.MonkeyPatch) -> Written:
     """Every shape of every page: the email with and without its table of contents, links to the web and an
     unsubscribe link, past Gmail's clip, a one-outlet story, a copy, a folded coverage list; an issue's
-    archive page between two others; the index with issues and without; both feeds by issue and by story."""
+    archive page between two others; the index with issues and its sign-up form, and without; the three feeds by
+    issue and by story."""
     texts = i18n.texts(locale)
     recording = Recording(texts.translations)
     recorded = replace(texts, translations=recording)
@@ -162,12 +163,16 @@ def write_everything(locale: str, monkeypatch: pytest.MonkeyPatch) -> Written:
     nav = NAV | {"previous": "2026-11-24.html", "next": "2026-11-26.html"}
     pages.append(_seen_html(render.archive_page(digest, templates=TEMPLATES, subject="S", nav=nav, locale=locale)))
     issue = Issue("policy-1", "policy", "Policy Watch", CREATED, shapes[0].subject, shapes[0].html, "", digest.stories)
-    for issues in ([("2026-11-25.html", issue)], []):
-        index = render.archive_index("Policy Watch", digest.topic, issues, NAV, templates=TEMPLATES, locale=locale)
+    signup = {"action": "../../subscribe", "digest": "policy", "csrf": "token"}
+    for issues, form in (([("2026-11-25.html", issue)], signup), ([], None)):
+        index = render.archive_index(
+            "Policy Watch", digest.topic, issues, NAV, templates=TEMPLATES, locale=locale, signup=form
+        )
         pages.append(_seen_html(index))
     site = publish.Site(Path("out"), "https://news.example.org/", "policy", "Policy Watch", digest.topic, locale)
     for granularity in ("issue", "story"):
         pages += [html.unescape(feed.decode()) for feed in publish.feeds(site, [issue], granularity)]
+        pages.append(html.unescape(publish.json_feed(site, [issue], granularity).decode()))
     return Written(tuple(pages), frozenset(recording.asked))
 
 

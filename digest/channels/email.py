@@ -3,6 +3,10 @@
 yagmail builds messages unfit for HTML digests (a <br> per newline, the HTML source as its text part), so
 the message is built here with EmailMessage: multipart/alternative, the text part first, HTML second.
 
+With the readers' site (#17), each recipient's copy carries its own unsubscribe link: in List-Unsubscribe
+(RFC 8058 one-click, beside a mailto:) and in the footer, where the rendered issue holds a slot for it. Those
+copies are built per recipient; without the site, one encoded body serves every recipient.
+
 A server that cannot be reached is tried once per run, with `email.retries`: then every delivery still to
 make waits for the next run (ChannelDown), instead of each recipient paying for the same dead server. A 4xx
 answer is a deferral, tried again later in the run by the send workflow; a 5xx answer is final.
@@ -13,17 +17,19 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import smtplib
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import EmailPolicy
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import yagmail
 
@@ -32,6 +38,21 @@ from digest.config import EmailSettings
 from digest.errors import ChannelDown, DeliveryError
 from digest.models import Issue, Rendered
 from digest.text import one_line
+
+
+class _MailPolicy(EmailPolicy):
+    """SMTP's policy, except that List-Unsubscribe is folded only between its URIs and never turned into
+    RFC 2047 encoded words: a mail provider reads the URIs as they are, and a token longer than a line would
+    otherwise be encoded."""
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        text = str(value)
+        if name.lower() == "list-unsubscribe" and text.isascii() and len(text) < 900:
+            return f"{name}: {(',' + self.linesep + ' ').join(text.split(', '))}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+POLICY = _MailPolicy(linesep="\r\n")
 
 
 def message_id(issue: str, recipient: str, domain: str) -> str:
@@ -48,10 +69,14 @@ def build_message(
     issue: str,
     date: datetime,
     list_id: str | None = None,
-    unsubscribe: str | None = None,
+    unsubscribe: str | Sequence[str] | None = None,
+    one_click: bool = False,
+    cte: str | None = None,
 ) -> EmailMessage:
-    """A complete multipart/alternative message for one recipient."""
-    message = EmailMessage(policy=SMTP)
+    """A complete multipart/alternative message for one recipient. `unsubscribe` is one URI or several
+    (List-Unsubscribe lists them in order); List-Unsubscribe-Post says that a POST to the first unsubscribes at
+    once, for an https link, or whenever `one_click` (the site's own link, which answers that POST)."""
+    message = EmailMessage(policy=POLICY)
     message["From"] = one_line(sender)
     message["To"] = one_line(recipient)
     message["Subject"] = one_line(rendered.subject)
@@ -60,46 +85,119 @@ def build_message(
     message["Message-ID"] = message_id(issue, recipient, domain)
     if list_id:
         message["List-Id"] = f"<{one_line(list_id)}>"
-    if unsubscribe:
-        message["List-Unsubscribe"] = f"<{one_line(unsubscribe)}>"
-        if unsubscribe.startswith("https://"):
+    links = [unsubscribe] if isinstance(unsubscribe, str) else list(unsubscribe or ())
+    if links:
+        message["List-Unsubscribe"] = ", ".join(f"<{one_line(link)}>" for link in links)
+        if one_click or links[0].startswith("https://"):
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(rendered.text, subtype="plain", charset="utf-8")
-    message.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    # cte None: the shorter of quoted-printable and base64, as the email package decides
+    message.set_content(rendered.text, subtype="plain", charset="utf-8", cte=cte)
+    message.add_alternative(rendered.html, subtype="html", charset="utf-8", cte=cte)
     return message
 
 
-def issue_message(settings: EmailSettings, issue: Issue, recipient: str) -> EmailMessage:
-    """The message of one issue for one recipient, as sent and as `digest preview` writes it."""
+class UnsubscribeLinks(Protocol):
+    """Each recipient's own unsubscribe link (digest/site/tokens.py makes them, signed)."""
+
+    @property
+    def slot(self) -> str:
+        """What stands for the recipient's token in the rendered issue."""
+        ...
+
+    def token(self, digest: str, recipient: str) -> str: ...
+
+    def url(self, digest: str, recipient: str) -> str: ...
+
+
+def issue_message(
+    settings: EmailSettings,
+    issue: Issue,
+    recipient: str,
+    links: UnsubscribeLinks | None = None,
+    *,
+    token: str | None = None,
+    cte: str | None = None,
+) -> EmailMessage:
+    """The message of one issue for one recipient, as sent and as `digest preview` writes it; with `links`, its
+    footer and List-Unsubscribe carry the recipient's own link (the footer `token` instead, when given)."""
+    rendered = Rendered(subject=issue.subject, html=issue.html, text=issue.text)
+    unsubscribe: list[str] = [settings.unsubscribe] if settings.unsubscribe else []
+    if links is not None:
+        token = links.token(issue.digest, recipient) if token is None else token
+        rendered = Rendered(
+            subject=issue.subject,
+            html=issue.html.replace(links.slot, token),
+            text=issue.text.replace(links.slot, token),
+        )
+        unsubscribe = [links.url(issue.digest, recipient), mailto_unsubscribe(settings)]
     return build_message(
-        Rendered(subject=issue.subject, html=issue.html, text=issue.text),
+        rendered,
         sender=settings.sender,
         recipient=recipient,
         issue=issue.id,
         date=issue.created,
         list_id=f"{issue.digest}.{domain(settings)}",
-        unsubscribe=settings.unsubscribe or None,
+        unsubscribe=unsubscribe,
+        one_click=links is not None,
+        cte=cte,
     )
 
 
+def mailto_unsubscribe(settings: EmailSettings) -> str:
+    """The mailto: beside the site's link in List-Unsubscribe: `email.unsubscribe` when it is one, else the
+    sender's address with the subject "unsubscribe"."""
+    if settings.unsubscribe.lower().startswith("mailto:"):
+        return settings.unsubscribe
+    address = parseaddr(settings.sender)[1] or settings.sender
+    return f"mailto:{quote(address, safe='@')}?subject=unsubscribe"
+
+
 class IssueMail:
-    """One issue's message, built and encoded once: each recipient's copy differs only in To and Message-ID.
+    """One issue's message, built and encoded once: each recipient's copy differs only in To and Message-ID
+    (and, with the site, List-Unsubscribe and the footer's token).
 
     Encoding the HTML and text parts costs milliseconds a message, which over a list of thousands is the
-    sender's whole CPU budget; the headers are folded again per recipient, the encoded body is shared.
+    sender's whole CPU budget; the headers are folded again per recipient, the encoded body is shared. With
+    per-recipient unsubscribe links the body is encoded once in quoted-printable with the token's slot in it,
+    and each recipient's token is spliced in on lines of its own joined by soft line breaks (the token's
+    characters stand for themselves in quoted-printable), so the decoded parts are exactly what a full build
+    for that recipient gives; a body where the slot cannot be found whole is built per recipient instead.
     """
 
-    def __init__(self, settings: EmailSettings, issue: Issue) -> None:
-        self.settings, self.issue = settings, issue
-        template = issue_message(settings, issue, _PLACEHOLDER)
+    def __init__(self, settings: EmailSettings, issue: Issue, links: UnsubscribeLinks | None = None) -> None:
+        self.settings, self.issue, self.links = settings, issue, links
+        if links is None:
+            template = issue_message(settings, issue, _PLACEHOLDER)
+        else:
+            template = issue_message(settings, issue, _PLACEHOLDER, links, token=links.slot, cte="quoted-printable")
         flat = template.as_bytes()  # also writes the MIME boundary into Content-Type
         self.body = flat[flat.index(b"\r\n\r\n") + 2 :]  # the blank line, then the body
         self.headers = list(template.items())
+        self.slot: re.Pattern[bytes] | None = None
+        if links is not None:
+            # The slot as quoted-printable may have carried it: a soft line break between any two characters.
+            slot = re.compile(b"(?:=\r\n)?".join(re.escape(bytes([c])) for c in links.slot.encode()))
+            whole = len(slot.findall(self.body)) == issue.html.count(links.slot) + issue.text.count(links.slot)
+            self.slot = slot if whole else None
 
     def for_recipient(self, recipient: str) -> bytes:
         own = {"To": one_line(recipient), "Message-ID": message_id(self.issue.id, recipient, domain(self.settings))}
-        head = b"".join(SMTP.fold_binary(name, own.get(name, value)) for name, value in self.headers)
-        return head + self.body
+        body = self.body
+        if self.links is not None:
+            if self.slot is None:
+                return issue_message(self.settings, self.issue, recipient, self.links).as_bytes()
+            token = self.links.token(self.issue.digest, recipient)
+            url = self.links.url(self.issue.digest, recipient)
+            own["List-Unsubscribe"] = f"<{one_line(url)}>, <{mailto_unsubscribe(self.settings)}>"
+            lines = _soft_lines(token.encode("ascii"))
+            body = self.slot.sub(lambda _: lines, body)
+        head = b"".join(POLICY.fold_binary(name, own.get(name, value)) for name, value in self.headers)
+        return head + body
+
+
+def _soft_lines(token: bytes) -> bytes:
+    """The token on lines of its own within quoted-printable's 76 characters, each ended by a soft break."""
+    return b"=\r\n" + b"".join(token[i : i + 75] + b"=\r\n" for i in range(0, len(token), 75))
 
 
 _PLACEHOLDER = "recipient@invalid"
@@ -273,8 +371,10 @@ class EmailChannel:
         *,
         connect: Connect | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        unsubscribe: UnsubscribeLinks | None = None,
     ) -> None:
         self.settings = settings
+        self.unsubscribe = unsubscribe
         self.connect = connect or (lambda: YagmailConnection(settings))
         self.sleep = sleep
         self.connections = settings.connections
@@ -288,7 +388,7 @@ class EmailChannel:
         """The issue's message, built once for all of this run's connections."""
         with self._lock:
             if issue.id not in self._mails:
-                self._mails[issue.id] = IssueMail(self.settings, issue)
+                self._mails[issue.id] = IssueMail(self.settings, issue, self.unsubscribe)
             return self._mails[issue.id]
 
     def key(self, issue: Issue, recipient: str) -> str:

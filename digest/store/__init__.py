@@ -2,9 +2,10 @@
 machines sharing one state; the same schema, migrations and queries on both (SQLAlchemy Core, psycopg 3).
 
 It remembers each feed's HTTP cache and health, every article seen, each issue built, which articles went
-into it, and each delivery to each recipient over each channel (email, webhook), with the claim of the
-sender making it. "Sent" is derived, never stored twice: an issue's articles count as sent once any delivery
-of that issue is `sent`, so an issue that reached nobody leaves its articles eligible for the next one.
+into it, each delivery to each recipient over each channel (email, webhook), with the claim of the sender
+making it, and the readers who signed up on the site (#17) or left it. "Sent" is derived, never stored twice:
+an issue's articles count as sent once any delivery of that issue is `sent`, so an issue that reached nobody
+leaves its articles eligible for the next one.
 
     schema.py    the tables (Core metadata) and the migrations, one history for both databases
     engine.py    opening a state: URL and password, SQLite pragmas, migration on open, errors as StateError
@@ -13,6 +14,6 @@ of that issue is `sent`, so an issue that reached nobody leaves its articles eli
 """
 
 from digest.store.locks import run_lock
-from digest.store.queries import Store
+from digest.store.queries import Store, Subscriber
 
-__all__ = ["Store", "run_lock"]
+__all__ = ["Store", "Subscriber", "run_lock"]

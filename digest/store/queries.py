@@ -13,6 +13,7 @@ import json
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,22 @@ from digest.config import StateSettings
 from digest.models import Article, Delivery, FeedHealth, HttpCache, Issue, Story, iso, parse_iso
 from digest.store import locks, schema
 from digest.store.engine import guarded, open_engine
-from digest.store.schema import articles, deliveries, feeds, issue_articles, issues, pages
+from digest.store.schema import articles, deliveries, feeds, issue_articles, issues, pages, subscribers
 
 _HELD = ("claimed", "sending")
+SUBSCRIBER_STATUSES = ("pending", "confirmed", "unsubscribed")
 _FAR_FUTURE = "9999-12-31T00:00:00Z"
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """One reader of one digest, as the site and `digest subscribers` see them."""
+
+    digest: str
+    address: str
+    status: str
+    created: datetime
+    updated: datetime
 
 
 class Store:
@@ -383,6 +396,47 @@ class Store:
         held = and_(deliveries.c.issue == issue, deliveries.c.owner == owner, deliveries.c.status.in_(_HELD))
         with self._begin() as db:
             db.execute(update(deliveries).where(held).values(lease=iso(_plus(now, lease))))
+
+    # -- subscribers (#17) ------------------------------------------------------------------------------
+
+    def subscriber(self, digest: str, address: str) -> Subscriber | None:
+        where = and_(subscribers.c.digest == digest, subscribers.c.address == address)
+        with self._begin() as db:
+            row = db.execute(select(subscribers).where(where)).first()
+        return _subscriber(row) if row else None
+
+    def subscribers(self, digest: str | None = None, status: str | None = None) -> list[Subscriber]:
+        """Subscribers of one digest (or all), optionally of one status, by digest and address."""
+        query = select(subscribers).order_by(subscribers.c.digest, subscribers.c.address)
+        if digest is not None:
+            query = query.where(subscribers.c.digest == digest)
+        if status is not None:
+            query = query.where(subscribers.c.status == status)
+        with self._begin() as db:
+            return [_subscriber(row) for row in db.execute(query)]
+
+    def set_subscriber(
+        self, digest: str, address: str, status: str, when: datetime, *, only: str | None = None
+    ) -> bool:
+        """Give the address this status (creating its row); with `only`, only a row in that status changes (or
+        none there yet). True when the row now has `status` because of this call."""
+        assert status in SUBSCRIBER_STATUSES, status
+        where = and_(subscribers.c.digest == digest, subscribers.c.address == address)
+        if only is not None:
+            where = and_(where, subscribers.c.status == only)
+        new = {"digest": digest, "address": address, "status": status, "created": iso(when), "updated": iso(when)}
+        with self._begin() as db:
+            # RETURNING says whether the row was new (an INSERT's rowcount is not reliable on PostgreSQL's driver).
+            insert = self._insert(subscribers).values(new).on_conflict_do_nothing().returning(subscribers.c.address)
+            if db.execute(insert).first() is not None:
+                return True
+            changed = db.execute(update(subscribers).where(where).values(status=status, updated=iso(when)))
+            return bool(changed.rowcount)
+
+
+def _subscriber(row: Row[Any]) -> Subscriber:
+    created = parse_iso(row.created) or datetime.min
+    return Subscriber(row.digest, row.address, row.status, created, parse_iso(row.updated) or created)
 
 
 def _reached() -> Any:

@@ -90,6 +90,18 @@ deliveries = Table(
     Column("lease", Text),
 )
 
+# Readers who signed up on the site (#17), or left: `status` is pending (confirmation sent), confirmed (gets each
+# issue) or unsubscribed (gets nothing, even when the config's `to` lists the address).
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("digest", Text, primary_key=True),
+    Column("address", Text, primary_key=True),
+    Column("status", Text, nullable=False),
+    Column("created", Text, nullable=False),
+    Column("updated", Text, nullable=False),
+)
+
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         """CREATE TABLE feeds (
@@ -162,6 +174,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE deliveries ADD COLUMN owner TEXT",
         "ALTER TABLE deliveries ADD COLUMN lease TEXT",
         "CREATE INDEX deliveries_todo ON deliveries (issue, channel, status, recipient)",
+    ),
+    (
+        """CREATE TABLE subscribers (
+            digest TEXT NOT NULL,
+            address TEXT NOT NULL,
+            status TEXT NOT NULL,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            PRIMARY KEY (digest, address)
+        )""",
     ),
 )
 
