@@ -8,7 +8,8 @@
    unrelated articles are counted among the others, so that in a handful of articles on one event the event's
    own words are not taken for the topic's.
 3. Local scaling: each similarity is divided by the geometric mean of both articles' mean similarity to their
-   nearest neighbours (Zelnik-Manor and Perona's self-tuning affinity).
+   nearest neighbours (Zelnik-Manor and Perona's self-tuning affinity), but at least a floor set by the
+   collection: a share of its median article's scale, leaning towards a fixed floor in a small collection.
 4. Weighted average-link agglomeration (a missing pair counts as 0, so one stray link cannot chain two events),
    run within each connected component of the links strong enough to merge anything, starting from each
    original with its near-copies. Two groups merge only if they are also at least half as close to each other
@@ -33,8 +34,10 @@ MIN_SPECIFIC = 0.05  # and what must remain for them to be linked
 BACKGROUND_PRIOR = 2  # unrelated articles (similarity 0) counted among the others: in a handful of articles,
 # most of them on one event, the event itself would otherwise pass for the background and be taken off
 BLOCK_ROWS = 2000  # rows per block of the sparse product, bounding its memory
-NEIGHBOURS = 3  # an article's scale is its mean similarity to this many nearest neighbours,
-SCALE_FLOOR = 0.25  # but at least this: an isolated article's best match is not thereby close
+NEIGHBOURS = 3  # an article's scale is its mean similarity to this many nearest neighbours, but at least
+SCALE_FLOOR_SHARE = 0.5  # this share of the median article's (chosen by cross-validation: bench/cluster.py);
+SMALL_FLOOR = 0.3  # a few articles say little of their coverage: the floor leans towards this one, as if
+PRIOR_ARTICLES = 10  # this many more articles had it (flat from 0.2 to 0.4 on small ECB+ draws)
 COHESION_SHARE = 0.5  # groups merge only as close as this share of the mean similarity within the looser one
 
 
@@ -101,7 +104,8 @@ def _time_factors(
 
 
 def scales(first: np.ndarray, second: np.ndarray, similarity: np.ndarray, folded: np.ndarray) -> np.ndarray:
-    """Per pair, the geometric mean of both articles' scale: mean similarity to their NEIGHBOURS nearest.
+    """Per pair, the geometric mean of both articles' scale: mean similarity to their NEIGHBOURS nearest, at
+    least the collection's floor.
 
     Copies folded into an article count among its nearest, at similarity 1.
     """
@@ -112,9 +116,23 @@ def scales(first: np.ndarray, second: np.ndarray, similarity: np.ndarray, folded
     rank = np.arange(len(nodes)) - np.searchsorted(nodes, nodes) + folded[nodes]
     near = rank < NEIGHBOURS
     total = np.bincount(nodes[near], weights=values[near], minlength=len(folded)) + np.minimum(folded, NEIGHBOURS)
-    scale = np.maximum(total / NEIGHBOURS, SCALE_FLOOR)
+    own = total / NEIGHBOURS
+    scale = np.maximum(own, floor(own))
     scaled: np.ndarray = np.sqrt(scale[first] * scale[second])
     return scaled
+
+
+def floor(own: np.ndarray) -> float:
+    """The least scale of any article in this collection: SCALE_FLOOR_SHARE of its median article's, shrunk
+    towards SMALL_FLOOR when the collection is small.
+
+    Dense coverage (a few events, many outlets each) has a high median: an isolated article's weak best match is
+    then not close. Loose coverage (a wide stream, background pages) has a low one: weak but distinctive links
+    still count. A handful of articles cannot tell which they are.
+    """
+    count = len(own)
+    typical = SCALE_FLOOR_SHARE * float(np.median(own)) if count else SMALL_FLOOR
+    return (count * typical + PRIOR_ARTICLES * SMALL_FLOOR) / (count + PRIOR_ARTICLES)
 
 
 def labels(
