@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import httpx
 
 from digest import cluster as clusterer
-from digest import continuity, fetch, parse, publish, rank, render, select, send, store, summarize
-from digest.channels import Channel, email, webhook
+from digest import continuity, fetch, parse, publish, rank, render, select, summarize
+from digest.channels import Channel, email
 from digest.config import Config, DigestSettings
 from digest.errors import FetchError, ParseError, SourceError
 from digest.models import (
@@ -34,10 +34,11 @@ from digest.models import (
     Story,
 )
 from digest.render import templates_dir  # its home is render, which `digest serve` loads without the stages
-from digest.send import RunReport
 from digest.text import count
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # a run's machinery (the state store, sending, webhooks) loads only when a run starts:
+    from digest import store  # `digest preview` and `digest --help` need none of it (#12)
+    from digest.send import RunReport
     from digest.site.tokens import UnsubscribeLinks
 
 
@@ -289,6 +290,8 @@ def run(
 
 def _state(config: Config, dry_run: bool) -> store.Store:
     """The state file; a dry run before the first real one reads an empty state in memory instead of creating it."""
+    from digest import store
+
     if dry_run and not config.state.exists():
         return store.Store.in_memory()
     return store.Store(config.state)
@@ -309,6 +312,8 @@ class _Run:
 
 
 def _run_digest(run: _Run, settings: DigestSettings) -> RunReport:
+    from digest import send
+
     started = time.monotonic()
     unfinished = [] if run.dry_run else run.state.unfinished_issues(settings.name, send.MAX_ATTEMPTS)
     channels = _channels(run, settings)
@@ -331,6 +336,8 @@ def _channels(run: _Run, settings: DigestSettings) -> dict[str, Channel]:
         "email": email.EmailChannel(run.config.email, connect=run.connect, sleep=run.sleep, unsubscribe=links)
     }
     if settings.webhooks:
+        from digest.channels import webhook
+
         hook = run.config.webhook
         channels["webhook"] = webhook.WebhookChannel(
             settings.webhooks,
@@ -364,6 +371,9 @@ def _recipients(state: store.Store, settings: DigestSettings) -> list[tuple[str,
 
 
 def _new_issue(run: _Run, settings: DigestSettings, channels: Mapping[str, Channel]) -> RunReport:
+    from digest import send
+    from digest.send import RunReport
+
     config, state = run.config, run.state
     oldest = datetime.min.replace(tzinfo=UTC)
     if settings.max_age_days:

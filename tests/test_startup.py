@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+from conftest import ROOT
 
 STAGE_LIBRARIES = {
     "apscheduler",
@@ -49,3 +52,16 @@ def test_stems_are_snowball_english_as_nltk_gave_them() -> None:
     # Snowball 3 (PyStemmer 3) gives "organiz", "add", "evening": stems would change and clusters with them.
     words = ["organizations", "added", "evening", "running", "generously", "Councils", "studio’s"]
     assert [stem(w) for w in words] == ["organ", "ad", "even", "run", "generous", "council", "studio"]
+
+
+def test_preview_loads_no_run_machinery(tmp_path: Path) -> None:
+    """A preview builds and writes files: the state store (SQLAlchemy), delivery and webhooks wait for a run."""
+    (tmp_path / "config.toml").write_text((ROOT / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "seeds").symlink_to(ROOT / "seeds")
+    code = (
+        f"import os\nos.chdir({str(tmp_path)!r})\nfrom digest.cli import main\n"
+        "try:\n    main(['preview', '--config', 'config.toml'])\nexcept SystemExit:\n    pass\n"
+        "assert os.path.exists('out/preview.html')"
+    )
+    run_machinery = {"sqlalchemy", "psycopg", "digest.store", "digest.send", "digest.channels.webhook"}
+    assert _loaded_after(code, run_machinery) == set()
