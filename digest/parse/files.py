@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
+from digest import language
 from digest import text as textlib
 from digest.models import Article, Document, host, parse_iso
 from digest.parse.clean import canonical_url, html_title, html_to_text
@@ -24,6 +25,7 @@ def parse_file(document: Document) -> Article:
     path = PurePath(document.location)
     if path.suffix.lower() in {".html", ".htm"}:
         meta.setdefault("title", html_title(body))
+        meta.setdefault("language", html_language(body))
         body = html_to_text(body)
     else:
         # Scraped .txt articles carry markdown links too; plain prose is unchanged by this.
@@ -46,7 +48,17 @@ def parse_file(document: Document) -> Article:
         outlet=outlet or path.stem,
         title=textlib.one_line(title) or path.stem,
         published=published,
+        language=language.normalize(meta.get("language") or meta.get("lang")),
     )
+
+
+_HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([\w-]+)", re.I)
+
+
+def html_language(page: str) -> str:
+    """The `lang` of a page's <html> element ('' when it has none)."""
+    match = _HTML_LANG.search(page[:4096])
+    return match[1] if match else ""
 
 
 def _headline_and_body(text: str) -> tuple[str, str, str]:

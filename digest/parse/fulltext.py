@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from digest.models import Article, FetchResult, Ingested
 from digest.parse.clean import paragraphs
+from digest.parse.sources import settled
 
 
 def full_text_urls(items: Iterable[Ingested], cache: Mapping[str, str]) -> list[str]:
@@ -36,7 +37,8 @@ def _filled(item: Ingested, cache: Mapping[str, str]) -> Ingested:
         return item
     wanted = set(item.teasers)
     articles = tuple(
-        _longer(a, cache[a.url]) if a.id in wanted and a.url and a.url in cache else a for a in item.articles
+        settled(_longer(a, cache[a.url]), item.source) if a.id in wanted and a.url and a.url in cache else a
+        for a in item.articles
     )
     return replace(item, articles=articles)
 
