@@ -3,18 +3,26 @@ resources each language is read with, and the topic query across scripts and cas
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS
+from http_server import LoopbackServer, Reply
 
 from digest import config, text
 from digest.errors import ConfigError
+from digest.fetch import fetch_all
 from digest.language import detect, main_language, normalize, resources, settle
 from digest.models import Article, Document, FetchResult, Source, SourceKind
-from digest.parse import ingest
+from digest.parse import apply_full_text, full_text_urls, ingest, parse_all
 from digest.query import parse_query
 
+SAMPLE = SEEDS / "multilingual"
 GERMAN = (
     "Der Stadtrat hat am Dienstag nach langer Debatte einen neuen Haushalt beschlossen. Die Grundsteuer steigt "
     "um drei Prozent, dafür öffnen die Büchereien wieder am Sonntag."
@@ -192,3 +200,47 @@ def test_the_topic_query_folds_case_and_keeps_accents_in_every_script(
     query: str, haystack: str, expected: bool
 ) -> None:
     assert parse_query(query).matches(Article("a", haystack)) is expected
+
+
+def _digest(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "digest", *args], input=stdin, capture_output=True, text=True, check=False
+    )
+
+
+def test_digest_articles_prints_each_articles_language() -> None:
+    listed = _digest("articles", str(SAMPLE / "feeds" / "kaltenbrunner-tagblatt.xml"), str(SAMPLE / "articles"))
+    assert listed.returncode == 0, listed.stderr
+    languages = Counter(json.loads(line)["language"] for line in listed.stdout.splitlines())
+    assert languages == {"de": 6, "fr": 2, "es": 2}
+
+
+def test_cluster_explain_says_when_a_language_is_read_without_a_model() -> None:
+    lines = [
+        {"id": "a", "language": "sw", "title": "Serikali yatangaza mpango mpya wa maji", "text": "Wakazi wamefurahi."},
+        {"id": "b", "language": "de", "title": "Stadtrat beschließt Haushalt", "text": GERMAN},
+    ]
+    done = _digest("cluster", "--explain", "-", stdin="".join(json.dumps(line) + "\n" for line in lines))
+    assert done.returncode == 0, done.stderr
+    swahili, german = sorted(done.stderr.splitlines(), key=lambda line: "(a)" not in line)
+    assert "sw: without a sentence model, a stemmer, stop words, word frequencies; language-neutral tokens" in swahili
+    assert "without" not in german and "terms: Stadtrat" in german
+
+
+def test_a_teasers_page_declares_its_language_when_its_text_is_read() -> None:
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><language>en</language><item>'
+        b"<title>Haushalt</title><link>/artikel</link><description>Kurz.</description></item></channel></rss>"
+    )
+    body = f"<article><p>{GERMAN}</p><p>{GERMAN.replace('Dienstag', 'Mittwoch')}</p></article>"
+    page = f'<html lang="de-AT"><head><title>Haushalt</title></head><body>{body}</body></html>'
+    routes = {"/feed": Reply(body=feed), "/artikel": Reply(body=page.encode())}
+    with LoopbackServer(routes) as server:
+        (item,) = parse_all(fetch_all([Source.at(server.url("/feed"))]))
+        assert item.articles[0].language == "en"  # the feed's word, on a teaser too short to doubt it
+        cache: dict[str, str] = {}
+        pages = fetch_all([Source.at(u) for u in full_text_urls([item], cache)])
+        (filled,) = apply_full_text([item], pages, cache)
+        (again,) = apply_full_text([item], [], cache)  # from the cache: no page to read a lang from
+    assert filled.articles[0].language == "de"
+    assert again.articles[0].language == "de"  # the English declaration, contradicted by the German text

@@ -128,3 +128,12 @@ def test_a_german_summary_keeps_a_sentence_whole_around_nr_and_z_b(clusters: lis
 
 def clusters_by_id(clusters: list[Cluster]) -> dict[str, Cluster]:
     return {c.id: c for c in clusters}
+
+
+@pytest.mark.parametrize("method", ["concepts", "lexrank"])
+def test_every_method_summarizes_in_the_storys_language(clusters: list[Cluster], method: str) -> None:
+    story = next(c for c in clusters if any("tramway-t4" in (a.url or "") for a in c.articles))
+    summary = summarize.summarize(story, 60, method)
+    texts = {a.label: a.text for a in story.articles}
+    assert summary.language == "fr" and summary.sentences
+    assert all(s.text in texts[s.outlet] for s in summary.sentences)

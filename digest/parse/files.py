@@ -8,7 +8,7 @@ from pathlib import PurePath
 from digest import language
 from digest import text as textlib
 from digest.models import Article, Document, host, parse_iso
-from digest.parse.clean import canonical_url, html_title, html_to_text
+from digest.parse.clean import canonical_url, html_language, html_title, html_to_text
 from digest.parse.entries import content_id
 
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
@@ -50,15 +50,6 @@ def parse_file(document: Document) -> Article:
         published=published,
         language=language.normalize(meta.get("language") or meta.get("lang")),
     )
-
-
-_HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([\w-]+)", re.I)
-
-
-def html_language(page: str) -> str:
-    """The `lang` of a page's <html> element ('' when it has none)."""
-    match = _HTML_LANG.search(page[:4096])
-    return match[1] if match else ""
 
 
 def _headline_and_body(text: str) -> tuple[str, str, str]:
