@@ -13,7 +13,7 @@ from conftest import SEEDS
 
 from digest import pipeline, summarize
 from digest import text as textlib
-from digest.cluster import cluster
+from digest.cluster import by_language, cluster
 from digest.models import Article, Cluster
 
 SAMPLE = SEEDS / "multilingual"
@@ -137,3 +137,15 @@ def test_every_method_summarizes_in_the_storys_language(clusters: list[Cluster],
     texts = {a.label: a.text for a in story.articles}
     assert summary.language == "fr" and summary.sentences
     assert all(s.text in texts[s.outlet] for s in summary.sentences)
+
+
+def test_an_article_of_unknown_language_is_read_with_the_main_language() -> None:
+    german = [Article(str(i), "Text", language="de") for i in range(3)]
+    french = Article("f", "Texte", language="fr")
+    unknown = Article("u", "Kurz", language=None)
+    groups = by_language([*german, french, unknown])
+    assert {code: sorted(a.id for a in members) for code, members in groups.items()} == {
+        "de": ["0", "1", "2", "u"],
+        "fr": ["f"],
+    }
+    assert set(by_language([unknown])) == {None}  # nothing known: read as English, as before
