@@ -109,6 +109,12 @@ def test_the_sources_language_overrides_everything() -> None:
     assert [a.language for a in item.articles] == ["de", "de"]
 
 
+def test_a_three_letter_code_in_the_config_is_read_as_its_two_letter_one() -> None:
+    body = RSS.format(language="", text=ENGLISH).encode()
+    item = ingest(_feed(body, Source("https://t.example/feed", SourceKind.FEED, language="deu")))
+    assert [a.language for a in item.articles] == ["de", "de"]
+
+
 def test_atom_xml_lang_on_an_entry_is_its_language() -> None:
     body = f"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en">
 <title>T</title><id>t</id><updated>2026-11-24T00:00:00Z</updated>

@@ -119,7 +119,8 @@ def ingest(result: FetchResult) -> Ingested:
 def settled(article: Article, source: Source) -> Article:
     """The article with its language settled: the source's configured `language` if any, else what its feed or
     page declared unless its text clearly says otherwise, else what its text says (None when that is unsure)."""
-    code = source.language or language.settle(article.language, f"{article.title or ''}\n{article.text}")
+    configured = language.normalize(source.language) or source.language  # "deu" is "de"
+    code = configured or language.settle(article.language, f"{article.title or ''}\n{article.text}")
     return article if code == article.language else replace(article, language=code)
 
 
