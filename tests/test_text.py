@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from digest import text
 from digest.text import count
 
 
@@ -27,3 +28,118 @@ def test_count_agrees_with_its_number(number: int, noun: str, expected: str) -> 
 
 def test_count_takes_an_irregular_plural() -> None:
     assert count(2, "person", "people") == "2 people"
+
+
+# -- each language's primitives (issue 15) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "paragraph", "expected"),
+    [
+        (
+            "de",
+            "Die Regierung plant z. B. neue Regeln für Banken. Der Antrag Nr. 5 wurde abgelehnt. Das Gesetz soll "
+            "am 3. März in Kraft treten.",
+            [
+                "Die Regierung plant z. B. neue Regeln für Banken.",
+                "Der Antrag Nr. 5 wurde abgelehnt.",
+                "Das Gesetz soll am 3. März in Kraft treten.",
+            ],
+        ),
+        (
+            "de",
+            "Es kamen ca. 200 Menschen, d. h. mehr als erwartet. Die Zahl stieg auf 12. Im Jahr davor waren es "
+            "weniger.",
+            [
+                "Es kamen ca. 200 Menschen, d. h. mehr als erwartet.",
+                "Die Zahl stieg auf 12.",
+                "Im Jahr davor waren es weniger.",
+            ],
+        ),
+        (
+            "fr",
+            "M. Dupont est arrivé à 10 h. Le président, p. ex. la ministre, a parlé. Il y avait env. 300 personnes.",
+            [
+                "M. Dupont est arrivé à 10 h.",
+                "Le président, p. ex. la ministre, a parlé.",
+                "Il y avait env. 300 personnes.",
+            ],
+        ),
+        (
+            "es",
+            "La Dra. López habló el 3 de marzo. Hubo aprox. 300 personas, p. ej. vecinos.",
+            ["La Dra. López habló el 3 de marzo.", "Hubo aprox. 300 personas, p. ej. vecinos."],
+        ),
+        (
+            "zh",
+            "政府周二宣布了新的养老金改革方案。专家认为这项改革将影响数百万人！",
+            ["政府周二宣布了新的养老金改革方案。", "专家认为这项改革将影响数百万人！"],
+        ),
+        (
+            "sw",
+            "Serikali imetangaza mpango mpya. Wakazi wamefurahi!",
+            ["Serikali imetangaza mpango mpya.", "Wakazi wamefurahi!"],
+        ),
+    ],
+)
+def test_sentences_are_split_with_the_languages_model_and_its_abbreviations(
+    language: str, paragraph: str, expected: list[str]
+) -> None:
+    found = text.sentences(paragraph, language)
+    assert found == expected
+    assert all(s in paragraph for s in found)  # verbatim
+
+
+def test_a_run_on_sentence_is_still_verbatim_across_double_spaces() -> None:
+    paragraph = "Die Regierung plant z.  B. neue Regeln."
+    assert text.sentences(paragraph, "de") == [paragraph]
+
+
+def test_english_and_unknown_are_read_as_before() -> None:
+    paragraph = "Dr. Smith went to Washington on Jan. 5. He said the bill would pass."
+    assert (
+        text.sentences(paragraph)
+        == text.sentences(paragraph, "en")
+        == [
+            "Dr. Smith went to Washington on Jan. 5.",
+            "He said the bill would pass.",
+        ]
+    )
+    assert text.terms("The councils said they would approve budgets") == ["council", "approv", "budget"]
+    assert text.stop_words() is text.STOP_WORDS
+
+
+def test_stems_and_stop_words_are_the_languages() -> None:
+    assert text.terms("Die Überwachung der Fahrer wurde für das Jahr 2025 beschlossen", "de") == [
+        "uberwach",
+        "fahr",
+        "jahr",
+        "2025",
+        "beschloss",
+    ]
+    assert text.terms("Les contrôleurs aériens sont en grève depuis mardi", "fr") == [
+        "contrôleur",
+        "aérien",
+        "grev",
+        "mard",
+    ]
+    assert {"der", "und", "für", "ein"} <= text.stop_words("de")
+    assert {"le", "et", "des"} <= text.stop_words("fr") and {"el", "los", "del"} <= text.stop_words("es")
+
+
+def test_a_language_without_a_stemmer_keeps_words_as_written_lowercased() -> None:
+    assert text.terms("Serikali imetangaza Mpango mpya", "sw") == ["serikali", "imetangaza", "mpango", "mpya"]
+
+
+def test_scripts_without_spaces_are_read_in_pairs_never_single_characters() -> None:
+    chinese = text.words("政府宣布养老金改革。iPhone 16", "zh")
+    assert chinese[:4] == ["政府", "府宣", "宣布", "布养"] and chinese[-2:] == ["iPhone", "16"]
+    assert all(len(w) > 1 for w in text.terms("政府は火曜日、新しい年金改革案を発表した。", "ja"))
+    thai = text.words("รัฐบาลประกาศแผนปฏิรูปบำนาญใหม่ ผู้เชี่ยวชาญกล่าว", "th")
+    assert thai == ["รัฐบาลประกาศแผนปฏิรูปบำนาญใหม่", "ผู้เชี่ยวชาญกล่าว"]  # vowel signs kept, runs as written
+
+
+def test_word_frequencies_are_the_languages() -> None:
+    assert text.commonness("Regierung", "de") > text.commonness("Regierung")  # common in German, not in English
+    assert text.commonness("养老", "zh") > 1e-4  # read from wordfreq's list, no Chinese tokenizer needed
+    assert text.commonness("mpango", "sw") == text.NEUTRAL_COMMONNESS

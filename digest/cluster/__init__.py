@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from scipy import sparse
 
+from digest import language as languages
 from digest.cluster import linking
 from digest.cluster.copies import originals, stand_ins
 from digest.cluster.corpus import Corpus
@@ -41,11 +42,33 @@ DEFAULT = Settings()
 
 
 def cluster(articles: Sequence[Article], settings: Settings = DEFAULT) -> list[Cluster]:
-    """Group articles by event. Output order and ids depend only on the set of articles, not their order."""
-    ordered = sorted(_dedupe_ids(articles), key=_chronological)
+    """Group articles by event, each language on its own (see `by_language`). Output order and ids depend only
+    on the set of articles, not their order."""
+    clusters = [
+        found
+        for language, group in sorted(by_language(_dedupe_ids(articles)).items(), key=lambda item: item[0] or "")
+        for found in _cluster(group, settings, language)
+    ]
+    return sorted(clusters, key=lambda c: _chronological(c.articles[0]))
+
+
+def by_language(articles: Iterable[Article]) -> dict[str | None, list[Article]]:
+    """The articles in groups that are read and grouped apart: one per language, an article whose language is
+    unknown in the group of the language most articles are in (read as that language, as before: English
+    when none is known). Editions of one event in two languages stay two stories (issue 15)."""
+    listed = list(articles)
+    main = languages.main_language(a.language for a in listed)
+    groups: dict[str | None, list[Article]] = defaultdict(list)
+    for article in listed:
+        groups[article.language or main].append(article)
+    return groups
+
+
+def _cluster(articles: Sequence[Article], settings: Settings, language: str | None) -> list[Cluster]:
+    ordered = sorted(articles, key=_chronological)
     if not ordered:
         return []
-    corpus = Corpus(ordered)
+    corpus = Corpus(ordered, language)
     original = originals(corpus, settings.copy_threshold, settings.max_gap_days)
     stand_in = stand_ins(corpus, original)
     nodes = [i for i, node in enumerate(stand_in) if node == i]
@@ -65,8 +88,7 @@ def cluster(articles: Sequence[Article], settings: Settings = DEFAULT) -> list[C
         members[labels[row[root]]].append(index)
     groups = list(members.values())
     terms = _terms(corpus, groups, original, vectors, row)
-    clusters = [_build(corpus, group, original, found) for group, found in zip(groups, terms, strict=True)]
-    return sorted(clusters, key=lambda c: _chronological(c.articles[0]))
+    return [_build(corpus, group, original, found) for group, found in zip(groups, terms, strict=True)]
 
 
 def find_copies(
@@ -74,9 +96,12 @@ def find_copies(
 ) -> dict[str, str]:
     """Map each copy's id to its original's id: the earliest (undated counts as later) of near-identical texts
     published within `window_days` of each other."""
-    ordered = sorted(_dedupe_ids(group), key=_chronological)
-    original = originals(Corpus(ordered), threshold, window_days)
-    return {ordered[i].id: ordered[root].id for i, root in enumerate(original) if root != i}
+    copies: dict[str, str] = {}
+    for language, members in by_language(_dedupe_ids(group)).items():
+        ordered = sorted(members, key=_chronological)
+        original = originals(Corpus(ordered, language), threshold, window_days)
+        copies.update({ordered[i].id: ordered[root].id for i, root in enumerate(original) if root != i})
+    return copies
 
 
 def _dedupe_ids(articles: Iterable[Article]) -> list[Article]:

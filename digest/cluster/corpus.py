@@ -51,7 +51,9 @@ _POSITION_HASH = np.random.default_rng(1).integers(1, 2**63, size=64, dtype=np.u
 class Vocabulary:
     """Stems (of content words) and features as ids, so texts are held as integer arrays rather than strings."""
 
-    def __init__(self) -> None:
+    def __init__(self, language: str | None = None) -> None:
+        self.language = language  # ISO 639-1: whose stems, stop words and word frequencies (None: English)
+        self.stop_words = textlib.stop_words(language)
         self.pieces: dict[str, tuple[int, ...]] = {}  # a whitespace-separated piece of text -> its token ids
         self.written: dict[str, int] = {}  # a word as written -> its stem id, or STOP_WORD
         self.ids: dict[str, int] = {}  # stem or feature -> id
@@ -76,7 +78,7 @@ class Vocabulary:
         return np.fromiter(chain.from_iterable(map(self.pieces.__getitem__, pieces)), dtype=np.int64)
 
     def _parse(self, piece: str) -> None:
-        ids = tuple(map(self.word, textlib.words(piece)))
+        ids = tuple(map(self.word, textlib.words(piece, self.language)))
         if piece == "\n" or piece.rstrip(_CLOSING)[-1:] in _SENTENCE_END:
             ids += (BREAK,)
         self.pieces[piece] = ids
@@ -85,10 +87,10 @@ class Vocabulary:
         known = self.written.get(word)
         if known is None:
             lowered = word.lower()
-            if len(word) < 2 or lowered in textlib.STOP_WORDS:
+            if len(word) < 2 or lowered in self.stop_words:
                 known = STOP_WORD
             else:
-                known = self.term(textlib.stem(lowered), lowered)
+                known = self.term(textlib.stem(lowered, self.language), lowered)
                 shown = word.removesuffix("'s").removesuffix("’s")
                 if _plainness(shown) < _plainness(self.shown[known]):
                     self.shown[known] = shown
@@ -102,7 +104,7 @@ class Vocabulary:
             index = self.ids[name] = len(self.names)
             self.names.append(name)
             self.shown.append("")  # set by the caller to the plainest form written
-            self.commonness.append(textlib.commonness(word) if word else FEATURE_COMMONNESS)
+            self.commonness.append(textlib.commonness(word, self.language) if word else FEATURE_COMMONNESS)
             if index == len(self._numbers):
                 self._numbers = np.concatenate([self._numbers, np.zeros(index, dtype=bool)])
             self._numbers[index] = name.isdigit()
@@ -193,11 +195,11 @@ def _features(article: Article) -> list[str]:
 
 
 class Corpus:
-    """The articles, oldest first, as ids, with the boilerplate of each outlet."""
+    """The articles, oldest first, as ids, with the boilerplate of each outlet; all read in one language."""
 
-    def __init__(self, articles: Sequence[Article]) -> None:
+    def __init__(self, articles: Sequence[Article], language: str | None = None) -> None:
         self.articles = articles
-        self.vocabulary = Vocabulary()
+        self.vocabulary = Vocabulary(language)
         seen: dict[tuple[str | None, str], Text] = {}  # identical articles (syndication) are read once
         self.texts = [
             seen.get((a.title, a.text)) or seen.setdefault((a.title, a.text), Text.of(a, self.vocabulary))
@@ -268,7 +270,8 @@ class Corpus:
         counts: Counter[tuple[int, str]] = Counter()
         for index in indices:
             article = self.articles[index]
-            for written in textlib.words(f"{article.title or ''}\n{article.text[:SAMPLED_CHARACTERS]}"):
+            sample = f"{article.title or ''}\n{article.text[:SAMPLED_CHARACTERS]}"
+            for written in textlib.words(sample, self.vocabulary.language):
                 term = self.vocabulary.word(written)
                 if term in wanted:
                     counts[(term, written.lower().removesuffix("'s").removesuffix("’s"))] += 1

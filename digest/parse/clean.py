@@ -56,6 +56,15 @@ def html_title(markup: str) -> str:
     return html.unescape(match.group(1)) if match else ""
 
 
+_HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([\w-]+)", re.I)
+
+
+def html_language(markup: str) -> str:
+    """The `lang` of a page's <html> element, as written ('' when it has none)."""
+    match = _HTML_LANG.search(markup[:4096])
+    return match[1] if match else ""
+
+
 def library_error(value: str) -> str:
     """A library's error message, short enough for our one-line errors."""
     return textlib.one_line(value)[:200]

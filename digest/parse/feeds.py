@@ -10,6 +10,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
+from digest import language
 from digest.errors import EmptyFeed, ParseError
 from digest.models import Article, Document, SourceKind
 from digest.parse.clean import control_free, html_to_text, library_error, paragraphs
@@ -60,7 +61,8 @@ def parse_feed(document: Document) -> tuple[list[Article], list[str]]:
     feed = parsed.feed
     names = [" ".join(str((feed.get("image") or {}).get("title") or "").split()), _line_of(feed.get("title_detail"))]
     outlet = outlet_of(document, names, feed.get("link"))
-    articles = [_entry(entry, document, outlet, base) for entry in parsed.entries]
+    declared = language.normalize(feed.get("language"))  # RSS <language>, Atom xml:lang on <feed>
+    articles = [_entry(entry, document, outlet, base, declared) for entry in parsed.entries]
     return usable(document, articles, warnings)
 
 
@@ -81,7 +83,7 @@ def _discovery_hint(document: Document) -> str:
     return "check that the URL points at an RSS/Atom feed, not a web page"
 
 
-def _entry(entry: Any, document: Document, feed_outlet: str, base: str | None) -> Article:
+def _entry(entry: Any, document: Document, feed_outlet: str, base: str | None, declared: str | None) -> Article:
     link = entry.get("link") or ""
     if document.source.kind is SourceKind.SEARCH:
         link = publisher_url(link)
@@ -90,7 +92,8 @@ def _entry(entry: Any, document: Document, feed_outlet: str, base: str | None) -
     title = without_publisher(_line_of(entry.get("title_detail")) or None, publisher)
     # The fullest of content and summary, chosen before conversion so only one is converted.
     details = [*entry.get("content", []), entry.get("summary_detail") or {}]
-    text = _text_of(max(details, key=lambda d: len(d.get("value") or "")))
+    chosen = max(details, key=lambda d: len(d.get("value") or ""))
+    text = _text_of(chosen)
     if publisher:  # Google News teasers are the headline and the publisher's name: the name is no sentence
         text = without_publisher(text, publisher, (" - ", " ", "\n\n")) or ""
     return Article(
@@ -100,6 +103,9 @@ def _entry(entry: Any, document: Document, feed_outlet: str, base: str | None) -
         outlet=entry_outlet(document, publisher, feed_outlet),
         title=title,
         published=_entry_date(entry),
+        # Atom's xml:lang on the entry or its content (feedparser carries it down from the <feed>), else RSS's.
+        language=language.normalize(chosen.get("language") or (entry.get("title_detail") or {}).get("language"))
+        or declared,
     )
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
+from digest import language
 from digest import text as textlib
 from digest.models import Article, Document, host, parse_iso
-from digest.parse.clean import canonical_url, html_title, html_to_text
+from digest.parse.clean import canonical_url, html_language, html_title, html_to_text
 from digest.parse.entries import content_id
 
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
@@ -24,6 +25,7 @@ def parse_file(document: Document) -> Article:
     path = PurePath(document.location)
     if path.suffix.lower() in {".html", ".htm"}:
         meta.setdefault("title", html_title(body))
+        meta.setdefault("language", html_language(body))
         body = html_to_text(body)
     else:
         # Scraped .txt articles carry markdown links too; plain prose is unchanged by this.
@@ -46,6 +48,7 @@ def parse_file(document: Document) -> Article:
         outlet=outlet or path.stem,
         title=textlib.one_line(title) or path.stem,
         published=published,
+        language=language.normalize(meta.get("language") or meta.get("lang")),
     )
 
 

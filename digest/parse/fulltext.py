@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import replace
 
-from digest.models import Article, FetchResult, Ingested
-from digest.parse.clean import paragraphs
+from digest.language import normalize
+from digest.models import Article, FetchResult, Ingested, Source
+from digest.parse.clean import html_language, paragraphs
+from digest.parse.sources import settled
 
 
 def full_text_urls(items: Iterable[Ingested], cache: Mapping[str, str]) -> list[str]:
@@ -24,21 +26,35 @@ def full_text_urls(items: Iterable[Ingested], cache: Mapping[str, str]) -> list[
 def apply_full_text(
     items: Sequence[Ingested], pages: Iterable[FetchResult], cache: MutableMapping[str, str]
 ) -> list[Ingested]:
-    """Teasers filled in from their pages' main text (cached by URL); a page that failed leaves its teaser."""
+    """Teasers filled in from their pages' main text (cached by URL); a page that failed leaves its teaser. A page
+    fetched now declares its article's language (`<html lang>`) unless the source's config does; one from the
+    cache has its text detected."""
+    declared: dict[str, str] = {}
     for page in pages:
         if page.outcome == "ok" and page.documents:
-            cache[page.source.location] = page_text(page.documents[0].data, page.source.location)
-    return [_filled(item, cache) for item in items]
+            data = page.documents[0].data
+            cache[page.source.location] = page_text(data, page.source.location)
+            code = normalize(html_language(data[:4096].decode("utf-8", "replace")))
+            if code:
+                declared[page.source.location] = code
+    return [_filled(item, cache, declared) for item in items]
 
 
-def _filled(item: Ingested, cache: Mapping[str, str]) -> Ingested:
+def _filled(item: Ingested, cache: Mapping[str, str], declared: Mapping[str, str]) -> Ingested:
     if not item.teasers:
         return item
     wanted = set(item.teasers)
     articles = tuple(
-        _longer(a, cache[a.url]) if a.id in wanted and a.url and a.url in cache else a for a in item.articles
+        _page_read(a, cache[a.url], declared, item.source) if a.id in wanted and a.url and a.url in cache else a
+        for a in item.articles
     )
     return replace(item, articles=articles)
+
+
+def _page_read(article: Article, text: str, declared: Mapping[str, str], source: Source) -> Article:
+    """The article with its page's text (when longer) and its language settled again on it."""
+    read = replace(_longer(article, text), language=declared.get(article.url or "", article.language))
+    return settled(read, source)
 
 
 def extract_full_text(article: Article, page: bytes) -> Article:

@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from digest import language
 from digest import text as textlib
 from digest.errors import EmptyFeed, ParseError
 from digest.models import Article, Document, parse_iso
@@ -32,7 +33,10 @@ def parse_json_feed(document: Document) -> tuple[list[Article], list[str]]:
     if skipped:
         what = "is not a JSON object" if skipped == 1 else "are not JSON objects"
         warnings.append(f"{document.location}: skipped {textlib.count(skipped, 'item')} that {what}")
-    articles = [_json_item(item, outlet, base, document.source.location) for item in items if isinstance(item, dict)]
+    declared = language.normalize(_string(feed.get("language")))  # JSON Feed 1.1's feed-level language
+    articles = [
+        _json_item(item, outlet, base, document.source.location, declared) for item in items if isinstance(item, dict)
+    ]
     return usable(document, articles, warnings)
 
 
@@ -54,7 +58,7 @@ def _version_warnings(document: Document, feed: Any) -> list[str]:
     raise ParseError(document.location, f"not a JSON Feed ({problem})", _JSON_HINT)
 
 
-def _json_item(item: dict[str, Any], outlet: str, base: str | None, feed: str) -> Article:
+def _json_item(item: dict[str, Any], outlet: str, base: str | None, feed: str, declared: str | None) -> Article:
     url = entry_url(_string(item.get("url")) or _string(item.get("external_url")), base)
     title = textlib.one_line(_string(item.get("title"))) or None
     if _string(item.get("content_html")):
@@ -69,6 +73,7 @@ def _json_item(item: dict[str, Any], outlet: str, base: str | None, feed: str) -
         outlet=outlet,
         title=title,
         published=_iso_date(_string(item.get("date_published")) or _string(item.get("date_modified"))),
+        language=language.normalize(_string(item.get("language"))) or declared,
     )
 
 

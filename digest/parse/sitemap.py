@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from digest import text as textlib
 from digest.errors import ParseError
+from digest.language import normalize
 from digest.models import Article, Document, host, parse_iso
 from digest.parse.clean import library_error
 from digest.parse.entries import content_id, entry_url, usable
@@ -68,6 +69,7 @@ def _article(document: Document, entry: ElementTree.Element, item: ElementTree.E
         outlet=outlet,
         title=title,
         published=_date(_text(item, "publication_date")),
+        language=normalize(_text(item, "publication/language")),
     )
 
 

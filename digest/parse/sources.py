@@ -10,6 +10,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 
+from digest import language
 from digest.errors import EmptyFeed, ParseError
 from digest.models import Article, FetchResult, Ingested, Source, SourceKind, host
 from digest.parse.documents import parse
@@ -111,7 +112,16 @@ def ingest(result: FetchResult) -> Ingested:
             fetched, warnings=tuple(warnings), error=_message(first, result.source), hint=first.hint, empty=empty
         )
     warnings.extend(str(error) for error in failures)
+    articles = [settled(a, result.source) for a in articles]
     return Ingested(fetched, tuple(articles), tuple(warnings), teasers=_teasers(result.source, articles))
+
+
+def settled(article: Article, source: Source) -> Article:
+    """The article with its language settled: the source's configured `language` if any, else what its feed or
+    page declared unless its text clearly says otherwise, else what its text says (None when that is unsure)."""
+    configured = language.normalize(source.language) or source.language  # "deu" is "de"
+    code = configured or language.settle(article.language, f"{article.title or ''}\n{article.text}")
+    return article if code == article.language else replace(article, language=code)
 
 
 def _teasers(source: Source, articles: list[Article]) -> tuple[str, ...]:

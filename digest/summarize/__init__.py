@@ -13,6 +13,7 @@ left. The method and every constant (`tuning`) are what 5-fold cross-validation 
 
 from __future__ import annotations
 
+from digest.language import main_language
 from digest.models import SUMMARY_METHODS as METHODS
 from digest.models import Cluster, Story
 from digest.summarize import centroid, concepts, ranked
@@ -50,17 +51,18 @@ __all__ = [
 def summarize(cluster: Cluster, words: int = 120, method: str = "centroid", tuning: Tuning = DEFAULT) -> Story:
     """The Story of one cluster: headline and its article, attributed sentences within `words`, every outlet."""
     originals = cluster.originals() or cluster.articles
-    candidates = pool(originals, tuning.per_article)
-    space = centroid.space(candidates, originals)
+    language = main_language(a.language for a in originals)  # the cluster stage groups one language at a time
+    candidates = pool(originals, tuning.per_article, language)
+    space = centroid.space(candidates, originals, language)
     if method == "concepts":
-        chosen = concepts.select(candidates, originals, words, tuning)
+        chosen = concepts.select(candidates, originals, words, tuning, language)
     elif method == "centroid":
         chosen = centroid.select(candidates, space, originals, words, tuning)
     else:
-        chosen = ranked.select(candidates, method, words)
-    credits = Credits(cluster, originals)
+        chosen = ranked.select(candidates, method, words, language)
+    credits = Credits(cluster, originals, language)
     first = first_dated(originals)
-    title, source = headline(originals, space.closeness)
+    title, source = headline(originals, space.closeness, language)
     return Story(
         id=cluster.id,
         headline=title,
@@ -73,4 +75,5 @@ def summarize(cluster: Cluster, words: int = 120, method: str = "centroid", tuni
         terms=cluster.terms,
         headline_url=source.url if source else None,
         headline_outlet=source.label if source else None,
+        language=language,
     )

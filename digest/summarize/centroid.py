@@ -43,18 +43,19 @@ class Space:
     weights: np.ndarray  # each sentence's terms, by their weight (not by how often it uses them)
     vocabulary: dict[str, int]
     term_weights: np.ndarray
+    language: str | None = None
 
     def closeness(self, text: str) -> float:
         """Cosine of a text (a title) to the centroid."""
-        return float(_text_vector(text, self.vocabulary, self.term_weights) @ self.centroid)
+        return float(_text_vector(text, self.vocabulary, self.term_weights, self.language) @ self.centroid)
 
 
-def space(pool: Sequence[Candidate], originals: Sequence[Article]) -> Space:
+def space(pool: Sequence[Candidate], originals: Sequence[Article], language: str | None = None) -> Space:
     vocabulary = {t: i for i, t in enumerate(sorted({t for c in pool for t in c.terms}))}
     if not vocabulary:
         empty = np.zeros((len(pool), 0))
-        return Space(empty, empty @ empty.T, np.zeros(0), np.zeros(0), empty, vocabulary, np.zeros(0))
-    weights = _term_weights(pool, vocabulary, len(originals))
+        return Space(empty, empty @ empty.T, np.zeros(0), np.zeros(0), empty, vocabulary, np.zeros(0), language)
+    weights = _term_weights(pool, vocabulary, len(originals), language)
     # A sentence uses a dozen of the pool's thousands of terms: sparse rows make the cosines ~50x cheaper.
     rows = _sparse_rows(pool, vocabulary, weights)
     norms = np.sqrt(np.asarray(rows.multiply(rows).sum(axis=1)).ravel())
@@ -62,9 +63,10 @@ def space(pool: Sequence[Candidate], originals: Sequence[Article]) -> Space:
     # Every sentence has one vote: what the coverage says most, however the articles split it.
     centroid = _unit(np.asarray(vectors.sum(axis=0)))[0]
     titles = " ".join(clean_headline(a.title or "", a.outlet) for a in originals)
-    title_vector = _text_vector(titles, vocabulary, weights)
+    title_vector = _text_vector(titles, vocabulary, weights, language)
     used = (rows > 0).toarray() * weights
-    return Space(vectors, (vectors @ vectors.T).toarray(), centroid, title_vector, used, vocabulary, weights)
+    similarity = (vectors @ vectors.T).toarray()
+    return Space(vectors, similarity, centroid, title_vector, used, vocabulary, weights, language)
 
 
 def _sparse_rows(pool: Sequence[Candidate], vocabulary: dict[str, int], weights: np.ndarray) -> sparse.csr_matrix:
@@ -78,7 +80,9 @@ def _sparse_rows(pool: Sequence[Candidate], vocabulary: dict[str, int], weights:
     return sparse.csr_matrix((values, (rows, cols)), shape=(len(pool), len(vocabulary)))
 
 
-def _term_weights(pool: Sequence[Candidate], vocabulary: dict[str, int], articles: int) -> np.ndarray:
+def _term_weights(
+    pool: Sequence[Candidate], vocabulary: dict[str, int], articles: int, language: str | None = None
+) -> np.ndarray:
     """idf over the cluster's articles, with general English (of each stem's commonest word) as a light prior."""
     used: list[set[str]] = [set() for _ in range(articles)]
     for candidate in pool:
@@ -86,12 +90,13 @@ def _term_weights(pool: Sequence[Candidate], vocabulary: dict[str, int], article
     df = Counter(t for terms in used for t in terms)
     forms: Counter[tuple[str, str]] = Counter(pair for c in pool for pair in zip(c.terms, c.forms, strict=True))
     word = {stem: form for (stem, form), _ in reversed(forms.most_common())}
-    return np.array([textlib.idf(df[t], articles, textlib.commonness(word[t]), IDF_PRIOR) for t in vocabulary])
+    prior = {t: textlib.commonness(word[t], language) for t in vocabulary}
+    return np.array([textlib.idf(df[t], articles, prior[t], IDF_PRIOR) for t in vocabulary])
 
 
-def _text_vector(text: str, vocabulary: dict[str, int], weights: np.ndarray) -> np.ndarray:
+def _text_vector(text: str, vocabulary: dict[str, int], weights: np.ndarray, language: str | None = None) -> np.ndarray:
     """A text (a title) as a unit vector in the pool's space."""
-    return np.asarray(_unit(_weigh(textlib.terms(text), vocabulary, weights)[None, :])[0])
+    return np.asarray(_unit(_weigh(textlib.terms(text, language), vocabulary, weights)[None, :])[0])
 
 
 def _weigh(terms: Sequence[str], vocabulary: dict[str, int], weights: np.ndarray) -> np.ndarray:

@@ -27,11 +27,13 @@ SOLVER_SECONDS = 10.0  # a safety net (the program solves in milliseconds): past
 TIE = 1e-3  # value of being earlier in an article: breaks ties between equal coverage, never outweighs a concept
 
 
-def select(pool: Sequence[Candidate], originals: Sequence[Article], budget: int, tuning: Tuning) -> list[int]:
+def select(
+    pool: Sequence[Candidate], originals: Sequence[Article], budget: int, tuning: Tuning, language: str | None = None
+) -> list[int]:
     """Indices of the chosen sentences, leads first (then in the order of the articles)."""
     if not pool:
         return []
-    held = [concepts(c.text) for c in pool]
+    held = [concepts(c.text, language) for c in pool]
     weights = _weights(pool, held, originals, tuning.titles)
     lengths = [c.words for c in pool]
     standalone = [not needs_context(c.text) for c in pool]
@@ -40,18 +42,19 @@ def select(pool: Sequence[Candidate], originals: Sequence[Article], budget: int,
     usable = usable or [n <= budget for n in lengths]
     if not any(usable):  # a budget shorter than every sentence still gets the best one rather than nothing
         return [max(range(len(pool)), key=lambda i: (_value(held[i], weights), -i))]
-    exclusive = _same_sentences(pool)
+    exclusive = _same_sentences(pool, language)
     chosen = _exact(held, weights, lengths, usable, budget, pool, exclusive) if tuning.exact else None
     if chosen is None:
         chosen = _greedy(held, weights, lengths, usable, budget, exclusive)
     return sorted(chosen, key=lambda i: (pool[i].position, pool[i].article))
 
 
-def concepts(sentence: str) -> set[Concept]:
+def concepts(sentence: str, language: str | None = None) -> set[Concept]:
     """Bigrams of stems, as Gillick & Favre count them: adjacent words, not both stop words."""
-    tokens = textlib.words(sentence)
-    stems = [textlib.stem(w) for w in tokens]
-    stop = [w.lower() in textlib.STOP_WORDS for w in tokens]
+    tokens = textlib.words(sentence, language)
+    stems = [textlib.stem(w, language) for w in tokens]
+    stop_words = textlib.stop_words(language)
+    stop = [w.lower() in stop_words for w in tokens]
     return {
         (first, second)
         for (first, second), (a, b) in zip(itertools.pairwise(stems), itertools.pairwise(stop), strict=True)
@@ -77,9 +80,9 @@ def _value(found: set[Concept], weights: dict[Concept, int]) -> int:
     return sum(weights.get(c, 0) for c in found)
 
 
-def _same_sentences(pool: Sequence[Candidate]) -> list[tuple[int, int]]:
+def _same_sentences(pool: Sequence[Candidate], language: str | None = None) -> list[tuple[int, int]]:
     """Pairs of near-identical sentences (two outlets carrying one wire sentence): at most one of each is used."""
-    words = [textlib.word_set(c.text) for c in pool]
+    words = [textlib.word_set(c.text, language) for c in pool]
     pairs = []
     for i, j in itertools.combinations(range(len(pool)), 2):
         small, large = sorted((len(words[i]), len(words[j])))

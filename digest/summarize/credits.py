@@ -10,15 +10,16 @@ from digest.summarize.sentences import Candidate
 
 
 class Credits:
-    def __init__(self, cluster: Cluster, originals: Sequence[Article]) -> None:
+    def __init__(self, cluster: Cluster, originals: Sequence[Article], language: str | None = None) -> None:
         self.cluster = cluster
+        self.language = language
         self.originals = originals
         self.lowered = [a.text.lower() for a in cluster.articles]
         self.split: dict[int, list[frozenset[str]]] = {}
 
     def sentence(self, candidate: Candidate) -> Sentence:
         source = self.originals[candidate.article]
-        wordset = textlib.word_set(candidate.text)
+        wordset = textlib.word_set(candidate.text, self.language)
         also: dict[str, Credit] = {}
         for index, article in enumerate(self.cluster.articles):
             if article.label != source.label and article.label not in also and self._carries(index, candidate, wordset):
@@ -34,7 +35,11 @@ class Credits:
         if sum(1 for w in wordset if w in self.lowered[index]) < textlib.SAME_SENTENCE * len(wordset):
             return False
         if index not in self.split:
-            self.split[index] = [textlib.word_set(s) for p in article.text.split("\n") for s in textlib.sentences(p)]
+            self.split[index] = [
+                textlib.word_set(s, self.language)
+                for p in article.text.split("\n")
+                for s in textlib.sentences(p, self.language)
+            ]
         return any(textlib.same_sentence(wordset, s) for s in self.split[index])
 
     def of(self, article: Article) -> Credit:

@@ -22,7 +22,9 @@ def clean_headline(title: str, outlet: str | None = None) -> str:
     return title.strip()
 
 
-def headline(originals: Sequence[Article], closeness: Callable[[str], float]) -> tuple[str, Article | None]:
+def headline(
+    originals: Sequence[Article], closeness: Callable[[str], float], language: str | None = None
+) -> tuple[str, Article | None]:
     """The title closest to what the coverage says most (`closeness`), and the article it is the title of.
 
     Only originals are given: a copy's title never heads a story. A title that several articles carry is the
@@ -32,7 +34,7 @@ def headline(originals: Sequence[Article], closeness: Callable[[str], float]) ->
     titles = Counter(a.title for a in originals if a.title)
     titled = [a for a in originals if a.title and titles[a.title] == 1] or [a for a in originals if a.title]
     if not titled:
-        opening = next(((s, a) for a in originals for s in clean_sentences(a.text)), None)
+        opening = next(((s, a) for a in originals for s in clean_sentences(a.text, language)), None)
         return opening or ("Untitled", originals[0] if originals else None)
     cleaned = [clean_headline(a.title or "", a.outlet) for a in titled]
     scores = [closeness(title) for title in cleaned]

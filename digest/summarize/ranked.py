@@ -7,14 +7,16 @@ and the default method needs none of it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from digest import text as textlib
 from digest.summarize.sentences import Candidate
 
 
-def select(pool: Sequence[Candidate], method: str, budget: int) -> list[int]:
-    """Rank the pool with one of sumy's summarizers, then fill the budget in its order."""
+def select(pool: Sequence[Candidate], method: str, budget: int, language: str | None = None) -> list[int]:
+    """Rank the pool with one of sumy's summarizers, then fill the budget in its order: English with sumy's own
+    stemmer and stop words (as ever), another language with digest's (sumy's know fewer languages)."""
     if not pool:
         return []
     from sumy.models.dom import ObjectDocumentModel, Paragraph
@@ -22,10 +24,14 @@ def select(pool: Sequence[Candidate], method: str, budget: int) -> list[int]:
     from sumy.nlp.stemmers import Stemmer
     from sumy.utils import get_stop_words
 
-    tokenizer = textlib.SumyTokenizer()
+    tokenizer = textlib.SumyTokenizer(language)
     document = ObjectDocumentModel([Paragraph([SumySentence(c.text, tokenizer) for c in pool])])
-    summarizer = _summarizer(method)(Stemmer("english"))
-    summarizer.stop_words = get_stop_words("english")
+    if textlib.stop_words(language) is textlib.STOP_WORDS:  # English, or unknown
+        summarizer = _summarizer(method)(Stemmer("english"))
+        summarizer.stop_words = get_stop_words("english")
+    else:
+        summarizer = _summarizer(method)(partial(textlib.stem, language=language))
+        summarizer.stop_words = textlib.stop_words(language)
     ranked: list[str] = []
     summarizer(document, _record_ranking(ranked))
     index = {c.text: i for i, c in enumerate(pool)}

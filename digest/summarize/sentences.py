@@ -153,13 +153,13 @@ def trim_opening(sentence: str) -> str:
     return sentence
 
 
-def clean_sentences(text: str) -> Iterator[str]:
+def clean_sentences(text: str, language: str | None = None) -> Iterator[str]:
     """Whole sentences of a text, in order, without furniture; lazily, so a long article costs only what is used."""
     for paragraph in text.split("\n"):
         paragraph = paragraph.strip()
         if not paragraph or (len(paragraph.split()) <= FURNITURE_WORDS and is_boilerplate(paragraph)):
             continue
-        for sentence in _rejoined(textlib.sentences(paragraph)):
+        for sentence in _rejoined(textlib.sentences(paragraph, language)):
             sentence = trim_opening(sentence)
             if is_whole(sentence) and not is_boilerplate(sentence):
                 yield sentence
@@ -177,36 +177,37 @@ def _rejoined(sentences: list[str]) -> Iterator[str]:
         yield pending
 
 
-def pool(articles: Sequence[Article], per_article: int) -> list[Candidate]:
+def pool(articles: Sequence[Article], per_article: int, language: str | None = None) -> list[Candidate]:
     """The first whole, clean sentences of every article: up to `per_article` each, fewer when POOL_LIMIT says."""
     quota = max(MIN_PER_ARTICLE, min(per_article, POOL_LIMIT // max(1, len(articles))))
     found: list[Candidate] = []
     seen: set[str] = set()
     for index, article in enumerate(articles):
         taken = 0
-        for sentence in clean_sentences(article.text):
+        for sentence in clean_sentences(article.text, language):
             key = " ".join(sentence.lower().split())
             if key in seen:
                 continue
             seen.add(key)
-            found.append(candidate(sentence, index, taken))
+            found.append(candidate(sentence, index, taken, language))
             taken += 1
             if taken == quota:
                 break
     return found
 
 
-def candidate(sentence: str, article: int, position: int) -> Candidate:
-    pairs = textlib.stemmed_terms(sentence)
+def candidate(sentence: str, article: int, position: int, language: str | None = None) -> Candidate:
+    pairs = textlib.stemmed_terms(sentence, language)
     terms, forms = tuple(s for s, _ in pairs), tuple(w for _, w in pairs)
-    return Candidate(sentence, article, position, terms, forms, facts(sentence))
+    return Candidate(sentence, article, position, terms, forms, facts(sentence, language))
 
 
-def facts(sentence: str) -> frozenset[str]:
+def facts(sentence: str, language: str | None = None) -> frozenset[str]:
     """Stems of the names (capitalized after the first word) and numbers of a sentence."""
-    tokens = textlib.words(sentence)
+    tokens = textlib.words(sentence, language)
+    stop = textlib.stop_words(language)
     return frozenset(
-        textlib.stem(w)
+        textlib.stem(w, language)
         for i, w in enumerate(tokens)
-        if w[0].isdigit() or (i > 0 and w[0].isupper() and w.lower() not in textlib.STOP_WORDS)
+        if w[0].isdigit() or (i > 0 and w[0].isupper() and w.lower() not in stop)
     )
