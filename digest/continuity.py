@@ -2,8 +2,8 @@
 
 Articles already sent never come back, so a continuing story is made of new articles about an event the
 reader has seen. It is matched to the earlier story by what both say (headline, coverage titles and summary
-sentences, as TF-IDF of stems), marked as an update, and shows only sentences the reader has not had; a story
-with nothing new left is dropped.
+sentences, as TF-IDF of stems, each story read in its own language), marked as an update, and shows only
+sentences the reader has not had; a story with nothing new left is dropped.
 """
 
 from __future__ import annotations
@@ -33,34 +33,36 @@ def follow_up(stories: Sequence[Story], earlier: Sequence[Story], threshold: flo
         if not matches:
             kept.append(story)
             continue
-        fresh = tuple(s for s in story.sentences if not any(_repeats(s.text, m) for m in matches))
+        fresh = tuple(s for s in story.sentences if not any(_repeats(s.text, m, story.language) for m in matches))
         if fresh:
             kept.append(replace(story, sentences=fresh, update=True))
     return kept
 
 
-def _repeats(sentence: str, story: Story) -> bool:
-    words = textlib.word_set(sentence)
-    return any(textlib.same_sentence(words, textlib.word_set(old.text)) for old in story.sentences)
+def _repeats(sentence: str, story: Story, language: str | None) -> bool:
+    words = textlib.word_set(sentence, language)
+    return any(textlib.same_sentence(words, textlib.word_set(old.text, language)) for old in story.sentences)
 
 
-def _bag(story: Story, words: dict[str, str]) -> Counter[str]:
-    """Stem counts of what the story says; records a surface word per stem (general counts know words)."""
+def _bag(story: Story, words: dict[str, tuple[str, str | None]]) -> Counter[str]:
+    """Stem counts of what the story says, in its language; records a surface word per stem (general counts
+    know words) and the language it is a word of."""
     titles = " ".join(c.title or "" for c in story.outlets)
-    pairs = textlib.stemmed_terms(" ".join([story.headline, titles, *(s.text for s in story.sentences)]))
+    text = " ".join([story.headline, titles, *(s.text for s in story.sentences)])
+    pairs = textlib.stemmed_terms(text, story.language)
     for stem, word in pairs:
-        words.setdefault(stem, word)
+        words.setdefault(stem, (word, story.language))
     return Counter(stem for stem, _ in pairs)
 
 
 def _vectors(stories: Sequence[Story]) -> list[dict[str, float]]:
-    words: dict[str, str] = {}
+    words: dict[str, tuple[str, str | None]] = {}
     bags = [_bag(s, words) for s in stories]
     frequency = Counter(term for bag in bags for term in bag)
     vectors = []
     for bag in bags:
         weights = {
-            t: textlib.tf(c) * textlib.idf(frequency[t], len(bags), textlib.commonness(words[t]))
+            t: textlib.tf(c) * textlib.idf(frequency[t], len(bags), textlib.commonness(*words[t]))
             for t, c in bag.items()
         }
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
