@@ -149,3 +149,27 @@ def test_an_article_of_unknown_language_is_read_with_the_main_language() -> None
         "fr": ["f"],
     }
     assert set(by_language([unknown])) == {None}  # nothing known: read as English, as before
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("de", "Der Streik am 3. März legte den Flughafen lahm; am Montag, 14. November, folgte der zweite."),
+        ("fr", "La grève du 3 mars a paralysé l'aéroport ; lundi 14 novembre, une autre a suivi."),
+        ("es", "La huelga del 3 de marzo paralizó el aeropuerto; el lunes 14 de noviembre llegó otra."),
+    ],
+)
+def test_dates_are_features_in_each_language(language: str, text: str) -> None:
+    """What tells two strikes at one airport apart is their dates, however the language writes them; the
+    features are keyed as in English, so "3. März" and "3 mars" are one date."""
+    from digest.cluster.corpus import _features
+
+    found = _features(Article(id="a", text=text, language=language), language)
+    assert {"month:mar", "date:mar-3", "month:nov", "date:nov-14", "day:monday"} <= set(found)
+
+
+def test_a_short_month_name_that_is_a_word_is_no_date() -> None:
+    from digest.cluster.corpus import _features
+
+    found = _features(Article(id="a", text="El mar estaba en calma el 3 de mar.", language="es"), "es")
+    assert not any(f.startswith(("month:", "date:")) for f in found)

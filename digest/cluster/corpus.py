@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 
 import numpy as np
@@ -43,8 +44,66 @@ _MONTH = re.compile(
 _DAY_AFTER = re.compile(r"\s+(\d{1,2})(?:st|nd|rd|th)?\b")
 _DAY_BEFORE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?$")
 _YEAR = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
-_WEEKDAY = re.compile(r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?!\w)")
+_MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_WEEKDAY_KEYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# "3. März", "1er mars", "3 mars", "3 de marzo": the day before another language's month name
+_DAY_BEFORE_ELSEWHERE = re.compile(r"\b(\d{1,2})(?:\.|er|º|ª)?\s+(?:de\s+|del\s+)?$")
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """How a language writes months and weekdays, each found by a pattern and keyed as in English ("mar",
+    "monday"), so dates are features whatever the language."""
+
+    month: re.Pattern[str]
+    weekday: re.Pattern[str]
+    month_key: Callable[[str], str]
+    weekday_key: Callable[[str], str]
+    day_after: re.Pattern[str] | None
+    day_before: re.Pattern[str]
+
+
+ENGLISH_CALENDAR = Calendar(
+    _MONTH,
+    re.compile(r"((?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\b"),
+    lambda name: name[:3].lower(),
+    str.lower,
+    _DAY_AFTER,
+    _DAY_BEFORE,
+)
+
+
+@lru_cache(maxsize=64)
+def calendar(language: str | None) -> Calendar:
+    """The language's month and weekday names from CLDR (Babel, loaded only for other languages than English);
+    English patterns for English, unknown text and a language CLDR does not know. Full names only: short ones
+    are words too (Spanish "mar" is the sea)."""
+    if language in (None, "en"):
+        return ENGLISH_CALENDAR
+    from babel import UnknownLocaleError
+    from babel.dates import get_day_names, get_month_names
+
+    try:
+        months = {name.casefold(): _MONTH_KEYS[n - 1] for n, name in get_month_names("wide", locale=language).items()}
+        days = {name.casefold(): _WEEKDAY_KEYS[n] for n, name in get_day_names("wide", locale=language).items()}
+    except (UnknownLocaleError, ValueError):
+        return ENGLISH_CALENDAR
+    return Calendar(
+        _alternatives(months),
+        _alternatives(days),
+        lambda name: months[name.casefold()],
+        lambda name: days[name.casefold()],
+        None,
+        _DAY_BEFORE_ELSEWHERE,
+    )
+
+
+def _alternatives(names: Mapping[str, str]) -> re.Pattern[str]:
+    ordered = sorted(names, key=len, reverse=True)  # "septiembre" before "sept"
+    return re.compile(r"(?<!\w)(" + "|".join(map(re.escape, ordered)) + r")(?!\w)", re.IGNORECASE)
+
+
 _POSITION_HASH = np.random.default_rng(1).integers(1, 2**63, size=64, dtype=np.uint64)
 
 
@@ -159,7 +218,7 @@ class Text:
             bounds=bounds,
             long=np.bincount(segment[tokens != BREAK], minlength=count) >= MIN_SENTENCE_WORDS,
             keys=_fingerprints(np.where(vocabulary.numbers(words), _NUMBER_KEY, words), bounds),
-            features=np.array([vocabulary.term(f) for f in _features(article)], dtype=np.int64),
+            features=np.array([vocabulary.term(f) for f in _features(article, vocabulary.language)], dtype=np.int64),
             body=hashlib.blake2b(words.tobytes(), digest_size=16).digest()
             if len(words) >= MIN_SENTENCE_WORDS
             else None,
@@ -179,18 +238,21 @@ def _fingerprints(words: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     return keys
 
 
-def _features(article: Article) -> list[str]:
-    """What dates an event and what counts in it: the dates, months, years, weekdays and numbers of the lead."""
+def _features(article: Article, language: str | None = None) -> list[str]:
+    """What dates an event and what counts in it: the dates, months, years, weekdays and numbers of the lead,
+    with month and weekday names as `language` writes them."""
     text = f"{article.title or ''}\n{article.text[:LEAD_CHARACTERS]}"
+    names = calendar(language)
     found = []
-    for match in _MONTH.finditer(text):
-        month = match[1][:3].lower()
+    for match in names.month.finditer(text):
+        month = names.month_key(match[1])
         found.append(f"month:{month}")
-        day = _DAY_AFTER.match(text, match.end()) or _DAY_BEFORE.search(text, max(0, match.start() - 12), match.start())
+        after = names.day_after.match(text, match.end()) if names.day_after else None
+        day = after or names.day_before.search(text, max(0, match.start() - 12), match.start())
         if day and 1 <= int(day[1]) <= 31:
             found.append(f"date:{month}-{int(day[1])}")
     found += [f"year:{year}" for year in _YEAR.findall(text)]
-    found += [f"day:{day.lower()}" for day in _WEEKDAY.findall(text)]
+    found += [f"day:{names.weekday_key(day)}" for day in names.weekday.findall(text)]
     return found + [f"number:{n.replace(',', '')}" for n in _NUMBER.findall(text) if not _YEAR.fullmatch(n)]
 
 
