@@ -270,6 +270,7 @@ def run(
     """
     now = now or datetime.now(UTC)
     digests = [config.find(only)] if only else list(config.digests)
+    _unsubscribe_links(config, signed=not dry_run)  # a missing site secret stops the run before it fetches
     with _state(config, dry_run) as state:
         gathered = gather(
             config.sources, limits=config.fetch, state=None if dry_run else state, now=now, transport=transport

@@ -381,6 +381,7 @@ def test_a_missing_secret_is_a_clear_config_error(tmp_path: Path, monkeypatch: p
         lines = result.output.strip().splitlines()
         assert lines[-1].startswith("error: site.secret_env: the environment variable DIGEST_TEST_SITE_SECRET")
         assert "Traceback" not in result.output
+        assert not (tmp_path / "state.db").exists(), "the run stops before it fetches or opens its state"
     monkeypatch.setenv(SECRET_ENV, "short")
     result = CliRunner().invoke(cli.main, ["serve", "--config", str(path)])
     assert result.exit_code == 1 and "fewer than 16" in result.output
