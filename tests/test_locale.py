@@ -205,7 +205,7 @@ def site_pages(folder: Path, locale: str) -> list[str]:
     """Each page `digest serve` answers, over loopback, for a digest in `locale`, and the confirmation email:
     a sign-up answered, refused (no such digest, expired form, not an address) and over the client limit; the
     confirmation page, confirmed, and refused (a bad link, a digest no longer published); the unsubscribe page,
-    one click, a POST without one, a bad link."""
+    one click, a POST without one, a bad link; the plain answers to an unknown digest's index and a body too large."""
     folder.mkdir()
     port = free_port()
     path = write_config(folder, digest=f'locale = "{locale}"')
@@ -237,13 +237,16 @@ def site_pages(folder: Path, locale: str) -> list[str]:
         unsubscribe = f"unsubscribe/{signer.unsubscribe('ai', 'u@example.org')}"
         answers += [client.get(unsubscribe), client.post(unsubscribe, data={"other": "x"})]
         answers += [client.post(unsubscribe, data={"List-Unsubscribe": "One-Click"}), client.get("unsubscribe/x")]
+        plain = [client.get("archive/nope/index.html"), client.post("subscribe", content=b"x" * 5000)]
     assert [a.status_code for a in answers] == [400, 403, 200, 400, 429, 200, 200, 400, 400, 200, 400, 200, 400]
+    assert [a.status_code for a in plain] == [404, 413]
     language = i18n.language_tag(locale)
     assert all(f'<html lang="{language}">' in a.text for a in answers) and mail["Content-Language"] == language
     body = mail.get_body(("plain",))
     assert body is not None
     titles = [html.unescape(re.findall(r"<title>(.*)</title>", a.text)[0]) for a in answers]
-    return [_seen_html(a.text) for a in answers] + titles + [str(mail["Subject"]), body.get_content()]
+    seen = [_seen_html(a.text) for a in answers] + titles + [a.text for a in plain]
+    return [*seen, str(mail["Subject"]), body.get_content()]
 
 
 @pytest.fixture(scope="module", params=LOCALES)

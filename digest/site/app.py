@@ -104,7 +104,8 @@ def build(
     if config.site is not None:
         site = _site(config, config.site, environ, send_mail, templates)
         routes += _routes(site)
-        middleware.append(Middleware(BodyLimit, limit=config.site.max_body))
+        too_large = site.texts(None).gettext("Request body too large")
+        middleware.append(Middleware(BodyLimit, limit=config.site.max_body, message=too_large))
     routes.append(Mount("/", StaticFiles(directory=folder, html=True, check_dir=False)))
 
     @asynccontextmanager
@@ -181,7 +182,7 @@ def _index(site: _Site) -> Endpoint:
         digest = site.digest(request.path_params["digest"])
         path = site.config.output.dir / "archive" / digest.name / "index.html" if digest else None
         if path is None or not path.is_file():
-            return PlainTextResponse("Not Found", status_code=404)
+            return PlainTextResponse(site.texts(digest).gettext("Not Found"), status_code=404)
         nonce, token = site.signer.csrf()
         html = path.read_text(encoding="utf-8").replace(CSRF_SLOT, token)
         response = HTMLResponse(html, headers={"Cache-Control": "no-store"})
@@ -341,10 +342,11 @@ def _one_click(body: bytes, content_type: str) -> bool:
 
 
 class BodyLimit:
-    """413 for a request body over `limit` bytes: by its Content-Length before reading, or as it streams in."""
+    """413 for a request body over `limit` bytes: by its Content-Length before reading, or as it streams in;
+    `message` says so (in the first digest's words: the body is refused before anyone reads what it is for)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, message: str) -> None:
+        self.app, self.limit, self.message = app, limit, message
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -352,7 +354,7 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await PlainTextResponse("Request body too large", status_code=413)(scope, receive, send)
+            await PlainTextResponse(self.message, status_code=413)(scope, receive, send)
             return
         seen = 0
 
@@ -362,7 +364,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise HTTPException(413, "Request body too large")
+                    raise HTTPException(413, self.message)
             return message
 
         await self.app(scope, limited, send)
