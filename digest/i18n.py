@@ -115,6 +115,14 @@ class Texts:
 
         return format_skeleton("yMMMd", moment.date(), locale=self.locale)
 
+    def hours(self, hours: float) -> str:
+        """A span of hours as the locale writes it, with CLDR's plural: "48 hours", "1 Stunde", "1,5 heure"."""
+        if self.locale == DEFAULT:
+            return f"{hours:g} hours"
+        from babel.units import format_unit
+
+        return format_unit(hours, "duration-hour", format="#,##0.######", locale=self.locale)
+
     @property
     def rtl(self) -> bool:
         return self.language.split("-")[0] in RTL

@@ -199,7 +199,7 @@ def preview(config: Config, now: datetime | None = None) -> Preview:
     paths = (out / "preview.html", out / "preview.txt", out / "preview.eml")
     paths[0].write_text(rendered.html, encoding="utf-8")
     paths[1].write_text(rendered.text, encoding="utf-8")
-    email.write_message(email.issue_message(config.email, issue, recipient), paths[2])
+    email.write_message(email.issue_message(config.email, issue, recipient, locale=settings.locale), paths[2])
     by_id = {a.id: a for a in gathered.articles}
     matches = {
         story: [(by_id[i], query.explain(by_id[i])) for i in ids if i in by_id] for story, ids in members.items()
@@ -334,7 +334,9 @@ def _channels(run: _Run, settings: DigestSettings) -> dict[str, Channel]:
     """The channels of one digest: email always (it may have no recipients), webhooks when it has some."""
     links = _unsubscribe_links(run.config, signed=not run.dry_run)
     channels: dict[str, Channel] = {
-        "email": email.EmailChannel(run.config.email, connect=run.connect, sleep=run.sleep, unsubscribe=links)
+        "email": email.EmailChannel(
+            run.config.email, connect=run.connect, sleep=run.sleep, unsubscribe=links, locale=settings.locale
+        )
     }
     if settings.webhooks:
         from digest.channels import webhook
@@ -343,6 +345,7 @@ def _channels(run: _Run, settings: DigestSettings) -> dict[str, Channel]:
         channels["webhook"] = webhook.WebhookChannel(
             settings.webhooks,
             lambda issue: _archive_url(run.config, settings, issue.id),
+            locale=settings.locale,
             timeout=hook.timeout,
             retries=hook.retries,
             backoff=hook.backoff,

@@ -1,10 +1,11 @@
 """The email in the reader's language (#15): `[digest] locale`, gettext catalogs kept in the package (German,
 French, Spanish; English is the source), CLDR dates and plural forms, a story's `lang` and `dir`.
 
-The catalogs are checked against what Babel extracts from the templates and digest/publish.py now (babel.cfg,
-as `make catalogs` extracts it), so a new string without its translations fails here. Every page digest writes
-(the email's two parts in every shape, the archive's pages, the feeds) is rendered in each locale, and none of
-them may hold an English fixed string.
+The catalogs are checked against what Babel extracts from the templates, digest/publish.py, the webhook channel
+and the readers' site now (babel.cfg, as `make catalogs` extracts it), so a new string without its translations
+fails here. Every page digest writes (the email's two parts in every shape, the archive's pages, the feeds, the
+webhook's Slack bodies, and each page and the confirmation email of `digest serve`, asked over loopback) is
+rendered in each locale, and none of them may hold an English fixed string.
 """
 
 from __future__ import annotations
@@ -15,16 +16,22 @@ import logging
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+import uvicorn
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from conftest import ROOT, write_config
+from smtp_server import free_port
 from test_render import (
     CREATED,
     TEMPLATES,
@@ -34,10 +41,14 @@ from test_render import (
     one_outlet_story,
     visible_text,
 )
+from test_site import SECRET, SECRET_ENV, csrf_of, link_in, running
 
 from digest import config, i18n, pipeline, publish, render
+from digest.channels import webhook
 from digest.errors import ConfigError
 from digest.models import Digest, Issue, Sentence
+from digest.site import CSRF_SLOT, app
+from digest.site.tokens import Signer
 
 LOCALES = ("de", "fr", "es")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
@@ -141,11 +152,12 @@ def _seen_html(page: str) -> str:
     return visible_text(page)[0] + " " + " ".join(re.findall(r'title="([^"]*)"', html.unescape(page)))
 
 
-def write_everything(locale: str, monkeypatch: pytest.MonkeyPatch) -> Written:
+def write_everything(locale: str, monkeypatch: pytest.MonkeyPatch, folder: Path) -> Written:
     """Every shape of every page: the email with and without its table of contents, links to the web and an
     unsubscribe link, past Gmail's clip, a one-outlet story, a copy, a folded coverage list; an issue's
     archive page between two others; the index with issues and its sign-up form, and without; the three feeds by
-    issue and by story."""
+    issue and by story; the webhook's Slack body whole, cut short with and without an archive link; every page
+    of the readers' site and its confirmation email (`folder` holds the site's config, state and output)."""
     texts = i18n.texts(locale)
     recording = Recording(texts.translations)
     recorded = replace(texts, translations=recording)
@@ -173,13 +185,75 @@ def write_everything(locale: str, monkeypatch: pytest.MonkeyPatch) -> Written:
     for granularity in ("issue", "story"):
         pages += [html.unescape(feed.decode()) for feed in publish.feeds(site, [issue], granularity)]
         pages.append(html.unescape(publish.json_feed(site, [issue], granularity).decode()))
+    long = replace(issue, stories=make_digest(60).stories)
+    for shown, url in ((issue, ARCHIVE), (long, ARCHIVE), (long, None)):
+        pages.append(slack_text(webhook.slack_payload(shown, url, locale)))
+    pages += site_pages(folder, locale)
     return Written(tuple(pages), frozenset(recording.asked))
 
 
+def slack_text(body: Any) -> str:
+    """Every text a Slack body shows (its `text` and each block's), Slack's three escapes decoded."""
+    if isinstance(body, dict):
+        return " ".join(slack_text(v) if k != "text" or not isinstance(v, str) else v for k, v in body.items())
+    if isinstance(body, list):
+        return " ".join(slack_text(item) for item in body)
+    return ""
+
+
+def site_pages(folder: Path, locale: str) -> list[str]:
+    """Each page `digest serve` answers, over loopback, for a digest in `locale`, and the confirmation email:
+    a sign-up answered, refused (no such digest, expired form, not an address) and over the client limit; the
+    confirmation page, confirmed, and refused (a bad link, a digest no longer published); the unsubscribe page,
+    one click, a POST without one, a bad link; the plain answers to an unknown digest's index and a body too large."""
+    folder.mkdir()
+    port = free_port()
+    path = write_config(folder, digest=f'locale = "{locale}"')
+    text = path.read_text(encoding="utf-8").replace("https://digest.example.org/", f"http://127.0.0.1:{port}/")
+    path.write_text(text + f'\n[site]\nsecret_env = "{SECRET_ENV}"\nclient_limit = 2\n', encoding="utf-8")
+    settings = config.load(path)
+    index = settings.output.dir / "archive" / "ai" / "index.html"
+    index.parent.mkdir(parents=True)
+    index.write_text(f'<form><input name="csrf" value="{CSRF_SLOT}"></form>', encoding="utf-8")
+    mails: list[EmailMessage] = []
+    served = app.build(settings, environ={SECRET_ENV: SECRET}, send_mail=mails.append)
+    uv = uvicorn.Server(uvicorn.Config(served, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    signer = Signer(SECRET, 3600)
+    answers: list[httpx.Response] = []
+    with running(uv, port) as base, httpx.Client(base_url=base) as client:
+        csrf = csrf_of(client.get("archive/ai/index.html").text)
+        answers.append(client.post("subscribe", data={"email": "u@example.org", "digest": "nope", "csrf": csrf}))
+        answers.append(client.post("subscribe", data={"email": "u@example.org", "csrf": "stale"}))
+        for address in ("u@example.org", "not an address", "v@example.org"):  # the third is over the limit
+            answers.append(client.post("subscribe", data={"email": address, "csrf": csrf}))
+        deadline = time.monotonic() + 10
+        while not mails:  # the confirmation goes out after the answer
+            assert time.monotonic() < deadline, "no confirmation email"
+            time.sleep(0.02)
+        (mail,) = mails
+        confirm = link_in(mail, "confirm")
+        answers += [client.get(confirm), client.post(confirm), client.get("confirm/garbage")]
+        answers.append(client.get(f"confirm/{signer.confirm('gone', 'u@example.org')}"))
+        unsubscribe = f"unsubscribe/{signer.unsubscribe('ai', 'u@example.org')}"
+        answers += [client.get(unsubscribe), client.post(unsubscribe, data={"other": "x"})]
+        answers += [client.post(unsubscribe, data={"List-Unsubscribe": "One-Click"}), client.get("unsubscribe/x")]
+        plain = [client.get("archive/nope/index.html"), client.post("subscribe", content=b"x" * 5000)]
+    assert [a.status_code for a in answers] == [400, 403, 200, 400, 429, 200, 200, 400, 400, 200, 400, 200, 400]
+    assert [a.status_code for a in plain] == [404, 413]
+    language = i18n.language_tag(locale)
+    assert all(f'<html lang="{language}">' in a.text for a in answers) and mail["Content-Language"] == language
+    body = mail.get_body(("plain",))
+    assert body is not None
+    titles = [html.unescape(re.findall(r"<title>(.*)</title>", a.text)[0]) for a in answers]
+    seen = [_seen_html(a.text) for a in answers] + titles + [a.text for a in plain]
+    return [*seen, str(mail["Subject"]), body.get_content()]
+
+
 @pytest.fixture(scope="module", params=LOCALES)
-def written(request: pytest.FixtureRequest) -> tuple[str, Written]:
+def written(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Written]:
     with pytest.MonkeyPatch.context() as monkeypatch:
-        return request.param, write_everything(request.param, monkeypatch)
+        folder = tmp_path_factory.mktemp("site") / request.param
+        return request.param, write_everything(request.param, monkeypatch, folder)
 
 
 def test_every_page_asks_for_every_message(written: tuple[str, Written]) -> None:
@@ -260,6 +334,25 @@ def test_the_document_is_in_the_locale_and_a_story_in_another_language_says_its_
 )
 def test_counts_take_the_plural_form_of_their_language(locale: str, number: int, expected: str) -> None:
     assert i18n.texts(locale).ngettext("%(num)d outlet", "%(num)d outlets", number) == expected
+
+
+@pytest.mark.parametrize(
+    ("locale", "hours", "expected"),
+    [
+        ("en", 48.0, "48 hours"),
+        ("en", 0.0003, "0.0003 hours"),  # as the site always wrote it
+        ("de", 1.0, "1 Stunde"),
+        ("de", 48.0, "48 Stunden"),
+        ("fr", 1.5, "1,5\xa0heure"),  # French counts below 2 as one
+        ("fr", 48.0, "48\xa0heures"),
+        ("es", 24.0, "24 horas"),
+        ("es", 0.0003, "0,0003 horas"),
+    ],
+)
+def test_the_confirmation_links_lifetime_is_written_as_the_locale_writes_hours(
+    locale: str, hours: float, expected: str
+) -> None:
+    assert i18n.texts(locale).hours(hours) == expected
 
 
 def test_a_rendered_count_agrees_in_german() -> None:
@@ -392,6 +485,7 @@ def test_a_german_digest_previews_and_publishes_in_german(tmp_path: Path) -> Non
     assert '<html lang="de"' in html_part and "In dieser Ausgabe" in html_part
     assert "Berichtet haben:" in text_part and "Zuerst berichtet von" in text_part and "Coverage" not in text_part
     assert "Subject: AI Digest: 25. November 2026" in eml
+    assert "\nContent-Language: de\n" in eml.replace("\r\n", "\n")
     assert pipeline.run(settings, now=NOW, dry_run=True).ok
     out = tmp_path / "out"
     page = (out / "archive" / "ai" / "2026-11-25.html").read_text(encoding="utf-8")

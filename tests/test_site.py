@@ -27,6 +27,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 from click.testing import CliRunner
 from conftest import write_config
 from smtp_server import Handler, Received, free_port, smtp_server
@@ -45,10 +46,10 @@ def no_sleep(seconds: float) -> None:
     """Retries happen at once in tests."""
 
 
-def site_config(folder: Path, smtp_port: int, web_port: int, site: str = "") -> Path:
-    """The seeds digest mailing `OWNER` over 127.0.0.1:smtp_port, served at 127.0.0.1:web_port, with [site];
-    quiet days send a short issue, so every run after the first has something to send."""
-    path = write_config(folder, port=smtp_port, digest="quiet_day = true")
+def site_config(folder: Path, smtp_port: int, web_port: int, site: str = "", digest: str = "") -> Path:
+    """The seeds digest mailing `OWNER` over 127.0.0.1:smtp_port, served at 127.0.0.1:web_port, with [site]
+    (and `digest`'s keys); quiet days send a short issue, so every run after the first has something to send."""
+    path = write_config(folder, port=smtp_port, digest=f"quiet_day = true\n{digest}")
     text = path.read_text(encoding="utf-8")
     text = text.replace('to = ["a@example.org", "b@example.org", "c@example.org"]', f'to = ["{OWNER}"]')
     text = text.replace('base_url = "https://digest.example.org/"', f'base_url = "http://127.0.0.1:{web_port}/"')
@@ -89,7 +90,13 @@ class Live:
 @contextmanager
 def serving(path: Path, port: int) -> Iterator[str]:
     """`digest serve`'s uvicorn server for this config, in a thread, on 127.0.0.1:port."""
-    uv = server.server(config.load(path), "127.0.0.1", port)
+    with running(server.server(config.load(path), "127.0.0.1", port), port) as base:
+        yield base
+
+
+@contextmanager
+def running(uv: uvicorn.Server, port: int) -> Iterator[str]:
+    """A uvicorn server listening on 127.0.0.1:port, in a thread, until the block ends."""
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -201,6 +208,7 @@ def test_sign_up_confirm_get_the_next_issue_and_unsubscribe_in_one_click(live: L
         answer = sign_up(client, live.base, reader)
         assert answer.status_code == 200 and "Check your inbox" in answer.text
         (confirmation,) = wait_for_mail(live, "reader@example.org")
+        assert confirmation.message()["Content-Language"] == "en"
         link = link_in(confirmation.message(), "confirm")
         assert live.status("reader@example.org") == "pending"
         page = client.get(link)  # a mail scanner following the link confirms nothing
@@ -367,6 +375,47 @@ def test_the_form_needs_its_csrf_token_and_cookie(live: Live) -> None:
         many = {**fields, "csrf": token, **{f"f{n}": "x" for n in range(30)}}  # more fields than a form of ours
         assert client.post(f"{live.base}subscribe", data=many).status_code == 403
     assert live.status("csrf@example.org") is None
+
+
+def test_a_german_digest_signs_up_and_confirms_in_german(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #15 over loopback: the answer page, the confirmation email (with its Content-Language) and the
+    confirmation pages of a German digest are German, as is the issue the run mailed."""
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    handler = Handler()
+    with smtp_server(handler) as smtp_port:
+        web_port = free_port()
+        path = site_config(tmp_path, smtp_port, web_port, digest='locale = "de"')
+        run_once(path, NOW)
+        with serving(path, web_port) as base, httpx.Client() as client:
+            live = Live(path, base, handler)
+            answer = sign_up(client, base, "leserin@example.org")
+            assert answer.status_code == 200 and '<!doctype html>\n<html lang="de">' in answer.text
+            assert "<h1>Bitte sehen Sie in Ihren Posteingang</h1>" in answer.text
+            assert "Der Link gilt 48 Stunden lang." in answer.text and "AI Digest: alle Ausgaben" in answer.text
+            (received,) = wait_for_mail(live, "leserin@example.org")
+            mail = received.message()
+            assert mail["Content-Language"] == "de"
+            assert mail["Subject"] == "Bestätigen Sie Ihr Abonnement von AI Digest"
+            body = mail.get_body(("plain",))
+            assert body is not None
+            text = body.get_content()
+            assert text.startswith("Jemand, hoffentlich Sie selbst, möchte AI Digest an diese Adresse erhalten.")
+            assert "Öffnen Sie zur Bestätigung diesen Link innerhalb von 48 Stunden:" in text
+            assert "Falls Sie das nicht waren, ignorieren Sie diese Nachricht" in text
+            link = link_in(mail, "confirm")
+            page = client.get(link)
+            assert page.status_code == 200 and '<html lang="de">' in page.text
+            assert "<title>Bestätigen Sie Ihr Abonnement: AI Digest</title>" in page.text
+            assert "Bestätigen Sie, dass leserin@example.org AI Digest erhalten soll." in page.text
+            assert '<button type="submit">Abonnement bestätigen</button>' in page.text
+            done = client.post(link)
+            assert done.status_code == 200 and "<h1>Ihr Abonnement ist bestätigt</h1>" in done.text
+            assert "leserin@example.org erhält die nächste Ausgabe von AI Digest." in done.text
+            bad = client.get(f"{base}confirm/garbage")
+            assert bad.status_code == 400 and "<h1>Dieser Link funktioniert nicht</h1>" in bad.text
+    assert live.status("leserin@example.org") == "confirmed"
+    issue = live.mail_to(OWNER)[0].message()
+    assert issue["Content-Language"] == "de" and issue["Subject"].startswith("AI Digest: 25. November 2026")
 
 
 # -- configuration and the command -----------------------------------------------------------------------

@@ -70,6 +70,21 @@ def test_each_webhook_gets_one_post_and_each_recipient_one_mail(tmp_path: Path) 
     assert len(handler.received) == 2 and len(_posts(hooks, "/slack")) == len(_posts(hooks, "/json")) == 1
 
 
+def test_a_german_digest_posts_german_words_and_mails_content_language_de(tmp_path: Path) -> None:
+    """The run hands the digest's locale to the webhook channel as to the renderer (#15)."""
+    handler = Handler()
+    with LoopbackServer({"/slack": Reply(200, b"ok")}) as hooks, smtp_server(handler) as port:
+        digest = f'{RECIPIENTS}\nlocale = "de"\nwebhooks = ["{hooks.url("/slack")}"]'
+        result = pipeline.run(config.load(write_config(tmp_path, port=port, digest=digest)), now=NOW, sleep=no_sleep)
+    assert result.ok
+    (slack,) = _posts(hooks, "/slack")
+    blocks = _body(slack)["blocks"]
+    contexts = [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
+    assert contexts[0].startswith("Berichtet haben: <") and "Coverage" not in slack.body.decode()
+    assert contexts[-1].endswith("|Diese Ausgabe im Web lesen>")
+    assert {r.message()["Content-Language"] for r in handler.received} == {"de"}
+
+
 def test_a_run_killed_between_two_posts_is_finished_without_a_second_post_to_the_first(tmp_path: Path) -> None:
     """The process dies while the second webhook's POST is in flight: the first was answered and recorded."""
     handler = Handler()

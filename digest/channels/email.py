@@ -5,7 +5,8 @@ the message is built here with EmailMessage: multipart/alternative, the text par
 
 With the readers' site (#17), each recipient's copy carries its own unsubscribe link: in List-Unsubscribe
 (RFC 8058 one-click, beside a mailto:) and in the footer, where the rendered issue holds a slot for it. Those
-copies are built per recipient; without the site, one encoded body serves every recipient.
+copies are built per recipient; without the site, one encoded body serves every recipient. Each message says
+the language of its words in Content-Language (RFC 3282), the BCP 47 tag of the digest's locale (#15).
 
 A server that cannot be reached is tried once per run, with `email.retries`: then every delivery still to
 make waits for the next run (ChannelDown), instead of each recipient paying for the same dead server. A 4xx
@@ -33,6 +34,7 @@ from urllib.parse import quote
 
 import yagmail
 
+from digest import i18n
 from digest.channels import Outcome, retry_delays
 from digest.config import EmailSettings
 from digest.errors import ChannelDown, DeliveryError
@@ -72,10 +74,12 @@ def build_message(
     unsubscribe: str | Sequence[str] | None = None,
     one_click: bool = False,
     cte: str | None = None,
+    language: str = i18n.DEFAULT,
 ) -> EmailMessage:
-    """A complete multipart/alternative message for one recipient. `unsubscribe` is one URI or several
-    (List-Unsubscribe lists them in order); List-Unsubscribe-Post says that a POST to the first unsubscribes at
-    once, for an https link, or whenever `one_click` (the site's own link, which answers that POST)."""
+    """A complete multipart/alternative message for one recipient, its words in `language` (a BCP 47 tag).
+    `unsubscribe` is one URI or several (List-Unsubscribe lists them in order); List-Unsubscribe-Post says that a
+    POST to the first unsubscribes at once, for an https link, or whenever `one_click` (the site's own link,
+    which answers that POST)."""
     message = EmailMessage(policy=POLICY)
     message["From"] = one_line(sender)
     message["To"] = one_line(recipient)
@@ -93,6 +97,7 @@ def build_message(
     # cte None: the shorter of quoted-printable and base64, as the email package decides
     message.set_content(rendered.text, subtype="plain", charset="utf-8", cte=cte)
     message.add_alternative(rendered.html, subtype="html", charset="utf-8", cte=cte)
+    message["Content-Language"] = language  # after the parts: setting content clears every Content-* header
     return message
 
 
@@ -117,9 +122,11 @@ def issue_message(
     *,
     token: str | None = None,
     cte: str | None = None,
+    locale: str = i18n.DEFAULT,
 ) -> EmailMessage:
     """The message of one issue for one recipient, as sent and as `digest preview` writes it; with `links`, its
-    footer and List-Unsubscribe carry the recipient's own link (the footer `token` instead, when given)."""
+    footer and List-Unsubscribe carry the recipient's own link (the footer `token` instead, when given). `locale`
+    is the digest's: the message says its language."""
     rendered = Rendered(subject=issue.subject, html=issue.html, text=issue.text)
     unsubscribe: list[str] = [settings.unsubscribe] if settings.unsubscribe else []
     if links is not None:
@@ -140,6 +147,7 @@ def issue_message(
         unsubscribe=unsubscribe,
         one_click=links is not None,
         cte=cte,
+        language=i18n.texts(locale).language,
     )
 
 
@@ -164,12 +172,19 @@ class IssueMail:
     for that recipient gives; a body where the slot cannot be found whole is built per recipient instead.
     """
 
-    def __init__(self, settings: EmailSettings, issue: Issue, links: UnsubscribeLinks | None = None) -> None:
-        self.settings, self.issue, self.links = settings, issue, links
+    def __init__(
+        self,
+        settings: EmailSettings,
+        issue: Issue,
+        links: UnsubscribeLinks | None = None,
+        locale: str = i18n.DEFAULT,
+    ) -> None:
+        self.settings, self.issue, self.links, self.locale = settings, issue, links, locale
         if links is None:
-            template = issue_message(settings, issue, _PLACEHOLDER)
+            template = issue_message(settings, issue, _PLACEHOLDER, locale=locale)
         else:
-            template = issue_message(settings, issue, _PLACEHOLDER, links, token=links.slot, cte="quoted-printable")
+            qp = "quoted-printable"
+            template = issue_message(settings, issue, _PLACEHOLDER, links, token=links.slot, cte=qp, locale=locale)
         flat = template.as_bytes()  # also writes the MIME boundary into Content-Type
         self.body = flat[flat.index(b"\r\n\r\n") + 2 :]  # the blank line, then the body
         self.headers = list(template.items())
@@ -185,7 +200,7 @@ class IssueMail:
         body = self.body
         if self.links is not None:
             if self.slot is None:
-                return issue_message(self.settings, self.issue, recipient, self.links).as_bytes()
+                return issue_message(self.settings, self.issue, recipient, self.links, locale=self.locale).as_bytes()
             token = self.links.token(self.issue.digest, recipient)
             url = self.links.url(self.issue.digest, recipient)
             own["List-Unsubscribe"] = f"<{one_line(url)}>, <{mailto_unsubscribe(self.settings)}>"
@@ -361,7 +376,8 @@ Connect = Callable[[], Connection]
 
 
 class EmailChannel:
-    """Email over up to `email.connections` SMTP connections, each opened with retries and reused."""
+    """Email over up to `email.connections` SMTP connections, each opened with retries and reused; `locale` is the
+    digest's (its messages say their language)."""
 
     name = "email"
 
@@ -372,9 +388,11 @@ class EmailChannel:
         connect: Connect | None = None,
         sleep: Callable[[float], None] = time.sleep,
         unsubscribe: UnsubscribeLinks | None = None,
+        locale: str = i18n.DEFAULT,
     ) -> None:
         self.settings = settings
         self.unsubscribe = unsubscribe
+        self.locale = locale
         self.connect = connect or (lambda: YagmailConnection(settings))
         self.sleep = sleep
         self.connections = settings.connections
@@ -388,7 +406,7 @@ class EmailChannel:
         """The issue's message, built once for all of this run's connections."""
         with self._lock:
             if issue.id not in self._mails:
-                self._mails[issue.id] = IssueMail(self.settings, issue, self.unsubscribe)
+                self._mails[issue.id] = IssueMail(self.settings, issue, self.unsubscribe, self.locale)
             return self._mails[issue.id]
 
     def key(self, issue: Issue, recipient: str) -> str:

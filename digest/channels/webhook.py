@@ -4,7 +4,8 @@
 and Rocket.Chat accept; `json` is the issue itself (title, date, archive URL, stories with their sentences and
 outlets). Each POST carries an `Idempotency-Key` header, the delivery's lasting name, so a receiver can drop
 the repeat of a POST whose answer was lost. 5xx answers, timeouts and connection errors are retried with
-backoff; any other answer outside 2xx is final, recorded with the first line of its body.
+backoff; any other answer outside 2xx is final, recorded with the first line of its body. The few words of
+its own a `slack` body has ("Coverage:", "Read this issue on the web") are in the digest's locale (digest.i18n).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from digest import __version__
+from digest import __version__, i18n
 from digest.channels import Outcome, retry_delays
 from digest.models import Issue, Story, Webhook, iso
 from digest.text import one_line
@@ -46,6 +47,7 @@ class WebhookChannel:
         hooks: Sequence[Webhook],
         archive_url: ArchiveUrl,
         *,
+        locale: str = i18n.DEFAULT,
         timeout: float = 10.0,
         retries: int = 2,
         backoff: float = 2.0,
@@ -54,6 +56,7 @@ class WebhookChannel:
     ) -> None:
         self.formats = {hook.url: hook.format for hook in hooks}
         self.archive_url = archive_url
+        self.locale = locale
         self.timeout = timeout
         self.delays = retry_delays(retries, backoff)
         self.transport = transport
@@ -78,7 +81,8 @@ class WebhookSession:
         self.client = client
 
     def deliver(self, issue: Issue, recipient: str, key: str) -> Outcome:
-        body = payload(issue, self.channel.formats.get(recipient, "slack"), self.channel.archive_url(issue))
+        kind = self.channel.formats.get(recipient, "slack")
+        body = payload(issue, kind, self.channel.archive_url(issue), self.channel.locale)
         headers = {"Content-Type": "application/json", "Idempotency-Key": key}
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         error = "not attempted"
@@ -107,8 +111,8 @@ def _first_line(response: httpx.Response) -> str:
     return f": {line}" if line else ""
 
 
-def payload(issue: Issue, kind: str, archive_url: str | None) -> dict[str, Any]:
-    return slack_payload(issue, archive_url) if kind == "slack" else json_payload(issue, archive_url)
+def payload(issue: Issue, kind: str, archive_url: str | None, locale: str = i18n.DEFAULT) -> dict[str, Any]:
+    return slack_payload(issue, archive_url, locale) if kind == "slack" else json_payload(issue, archive_url)
 
 
 def json_payload(issue: Issue, archive_url: str | None) -> dict[str, Any]:
@@ -136,11 +140,13 @@ def _story(story: Story) -> dict[str, Any]:
     }
 
 
-def slack_payload(issue: Issue, archive_url: str | None) -> dict[str, Any]:
-    """Header, then per story a section (linked headline, credited sentences) and a context line of its outlets.
+def slack_payload(issue: Issue, archive_url: str | None, locale: str = i18n.DEFAULT) -> dict[str, Any]:
+    """Header, then per story a section (linked headline, credited sentences) and a context line of its outlets,
+    in `locale` (as i18n.parse_locale gives it).
 
     A long issue keeps its first stories within MAX_BLOCKS and points to the archive for the rest.
     """
+    t = i18n.texts(locale)
     blocks: list[dict[str, Any]] = [_header(issue.subject)]
     stories = list(issue.stories)
     shown = 0
@@ -148,20 +154,25 @@ def slack_payload(issue: Issue, archive_url: str | None) -> dict[str, Any]:
         room = MAX_BLOCKS - len(blocks) - (1 if shown + 1 < len(stories) else 0)  # keep a block for "more"
         if room < 3:
             break
-        blocks += [_section(_story_text(story)), _context(story), {"type": "divider"}]
+        blocks += [_section(_story_text(story)), _context(story, t), {"type": "divider"}]
         shown += 1
     if shown < len(stories):
-        rest = len(stories) - shown
-        where = f" in the archive: {_link(archive_url, 'read the issue')}" if archive_url else ""
-        blocks.append(_section(f"{rest} more {'story' if rest == 1 else 'stories'}{where}"))
+        more = t.ngettext("%(num)d more story", "%(num)d more stories", len(stories) - shown)
+        if archive_url:
+            link = _link(archive_url, t.gettext("read the issue"))
+            # Translators: %(stories)s is "3 more stories" (as translated above); %(link)s links to the issue.
+            more = t.gettext("%(stories)s in the archive: %(link)s") % {"stories": more, "link": link}
+        blocks.append(_section(more))
     elif archive_url:
-        blocks.append(_context_text(_link(archive_url, "Read this issue on the web")))
-    return {"text": _fallback(issue, archive_url), "blocks": blocks}
+        blocks.append(_context_text(_link(archive_url, t.gettext("Read this issue on the web"))))
+    return {"text": _fallback(issue, archive_url, t), "blocks": blocks}
 
 
-def _fallback(issue: Issue, archive_url: str | None) -> str:
+def _fallback(issue: Issue, archive_url: str | None, t: i18n.Texts) -> str:
     headlines = "; ".join(s.headline for s in issue.stories[:5])
-    more = f" (+{len(issue.stories) - 5} more)" if len(issue.stories) > 5 else ""
+    rest = len(issue.stories) - 5
+    # Translators: after five headlines in a chat notification: how many more stories the issue has.
+    more = " " + t.ngettext("(+%(num)d more)", "(+%(num)d more)", rest) if rest > 0 else ""
     return one_line(f"{issue.subject}: {headlines}{more}" + (f" {archive_url}" if archive_url else ""))
 
 
@@ -173,11 +184,13 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text, MAX_SECTION)}}
 
 
-def _context(story: Story) -> dict[str, Any]:
+def _context(story: Story, t: i18n.Texts) -> dict[str, Any]:
     outlets = ", ".join(
-        _link(c.url, c.outlet) + (f" (copy of {_escape(c.copy_of)})" if c.copy_of else "") for c in story.outlets
+        _link(c.url, c.outlet)
+        + (" " + t.gettext("(copy of %(outlet)s)") % {"outlet": _escape(c.copy_of)} if c.copy_of else "")
+        for c in story.outlets
     )
-    return _context_text(f"Coverage: {outlets}")
+    return _context_text(t.gettext("Coverage: %(outlets)s") % {"outlets": outlets})
 
 
 def _context_text(text: str) -> dict[str, Any]:

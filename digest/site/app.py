@@ -9,6 +9,9 @@ digest's index page with its sign-up form made live (a fresh CSRF token per visi
 The answer to a sign-up is the same for a new, pending or confirmed address, and the confirmation email goes
 out after the answer (a background task), so neither the page nor its timing tells who is subscribed. Bodies
 over `[site] max_body` get 413 before they are read; a forged or altered token gets 400 and changes nothing.
+
+Every page and the confirmation email speak the locale of the digest they concern (digest.i18n's catalogs); a
+page that concerns no digest (a form or link naming one this site does not have) speaks the first digest's.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from digest import publish
+from digest import i18n, publish
 from digest.config import Config, DigestSettings, SiteSettings
 from digest.render import PALETTE, templates_dir
 from digest.site import CSRF_SLOT, limits, mail, subscribe
@@ -60,7 +63,7 @@ class _Site:
     settings: SiteSettings
     signer: Signer
     state: Store | None
-    page: jinja2.Template
+    pages: Mapping[str, jinja2.Template]  # site.html.j2 in each digest's locale
     clients: limits.Window
     addresses: limits.Window
     send_mail: SendMail
@@ -78,6 +81,10 @@ class _Site:
 
     def index(self, digest: DigestSettings) -> str:
         return f"/archive/{digest.name}/index.html"
+
+    def texts(self, digest: DigestSettings | None) -> i18n.Texts:
+        """The words of the digest a page is about; the first digest's for a page about none."""
+        return i18n.texts((digest or self.config.digest).locale)
 
 
 def build(
@@ -97,7 +104,8 @@ def build(
     if config.site is not None:
         site = _site(config, config.site, environ, send_mail, templates)
         routes += _routes(site)
-        middleware.append(Middleware(BodyLimit, limit=config.site.max_body))
+        too_large = site.texts(None).gettext("Request body too large")
+        middleware.append(Middleware(BodyLimit, limit=config.site.max_body, message=too_large))
     routes.append(Mount("/", StaticFiles(directory=folder, html=True, check_dir=False)))
 
     @asynccontextmanager
@@ -120,19 +128,29 @@ def _site(
     send_mail: SendMail | None,
     templates: Path | None,
 ) -> _Site:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates or templates_dir()), autoescape=True, undefined=jinja2.StrictUndefined
-    )
+    folder = templates or templates_dir()
     return _Site(
         config=config,
         settings=settings,
         signer=Signer.of(settings, environ),
         state=None,
-        page=env.get_template("site.html.j2"),
+        pages={d.locale: _template(folder, i18n.texts(d.locale)) for d in config.digests},
         clients=limits.Window(settings.client_limit, limits.CLIENT_WINDOW),
         addresses=limits.Window(settings.address_limit, limits.ADDRESS_WINDOW),
         send_mail=send_mail or (lambda message: mail.send(config.email, message)),
     )
+
+
+def _template(folder: Path, texts: i18n.Texts) -> jinja2.Template:
+    """site.html.j2 with `texts`' gettext (newstyle, as digest/render.py installs it for the email)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(texts.translations, newstyle=True)  # type: ignore[attr-defined]
+    return env.get_template("site.html.j2")
 
 
 def _routes(site: _Site) -> list[BaseRoute]:
@@ -164,7 +182,7 @@ def _index(site: _Site) -> Endpoint:
         digest = site.digest(request.path_params["digest"])
         path = site.config.output.dir / "archive" / digest.name / "index.html" if digest else None
         if path is None or not path.is_file():
-            return PlainTextResponse("Not Found", status_code=404)
+            return PlainTextResponse(site.texts(digest).gettext("Not Found"), status_code=404)
         nonce, token = site.signer.csrf()
         html = path.read_text(encoding="utf-8").replace(CSRF_SLOT, token)
         response = HTMLResponse(html, headers={"Cache-Control": "no-store"})
@@ -181,36 +199,37 @@ def _subscribe(site: _Site) -> Endpoint:
     async def subscribe_endpoint(request: Request) -> Response:
         form = _fields(await request.body())
         digest = site.digest(form.get("digest"))
+        t = site.texts(digest)
         if digest is None:
-            return _page(site, 400, "No such digest", ["The form names a digest this site does not have."])
+            lines = [t.gettext("The form names a digest this site does not have.")]
+            return _page(site, t, 400, t.gettext("No such digest"), lines)
         back = site.index(digest)
         if not site.signer.check_csrf(form.get("csrf", ""), request.cookies.get(CSRF_COOKIE, "")):
-            return _page(
-                site, 403, "Please try again", ["This form has expired. Reload the page and sign up again."], back
-            )
+            lines = [t.gettext("This form has expired. Reload the page and sign up again.")]
+            return _page(site, t, 403, t.gettext("Please try again"), lines, back)
         client = request.client.host if request.client else "unknown"
         if not site.clients.allow(client):
-            lines = ["Too many sign-ups from your network in the last hour. Please try again later."]
-            return _page(site, 429, "Please wait", lines, back, headers={"Retry-After": str(int(limits.CLIENT_WINDOW))})
+            lines = [t.gettext("Too many sign-ups from your network in the last hour. Please try again later.")]
+            wait = {"Retry-After": str(int(limits.CLIENT_WINDOW))}
+            return _page(site, t, 429, t.gettext("Please wait"), lines, back, headers=wait)
         address = normalize(form.get("email", ""))
         if address is None:
-            return _page(site, 400, "That is not an email address", ["Go back and check the address."], back)
+            lines = [t.gettext("Go back and check the address.")]
+            return _page(site, t, 400, t.gettext("That is not an email address"), lines, back)
         hours = site.settings.confirm_hours
-        answer = _page(
-            site,
-            200,
-            "Check your inbox",
-            [
-                f"If {address} can get {digest.title}, an email with a link to confirm is on its way.",
-                f"The link works for {hours:g} hours. Nothing else is sent until you follow it.",
-            ],
-            back,
-        )
+        lines = [
+            t.gettext("If %(address)s can get %(title)s, an email with a link to confirm is on its way.")
+            % {"address": address, "title": digest.title},
+            # Translators: %(hours)s is a span of hours as your language writes it ("48 Stunden").
+            t.gettext("The link works for %(hours)s. Nothing else is sent until you follow it.")
+            % {"hours": t.hours(hours)},
+        ]
+        answer = _page(site, t, 200, t.gettext("Check your inbox"), lines, back)
         if site.addresses.allow(f"{digest.name}\n{address}"):  # over the limit: the same answer, no email
             token = await run_in_threadpool(subscribe.sign_up, site.store, site.signer, digest.name, address)
             if token is not None:
                 link = _absolute(site, f"confirm/{token}")
-                message = mail.confirmation(site.config.email, digest.title, address, link, hours)
+                message = mail.confirmation(site.config.email, digest.title, address, link, hours, t)
                 answer.background = BackgroundTask(site.send_mail, message)  # a sync call: in a thread
         return answer
 
@@ -223,17 +242,26 @@ def _confirm(site: _Site) -> Endpoint:
         try:
             name, address = site.signer.check_confirm(token)
         except BadToken:
-            return _bad_link(site, "This confirmation link is not valid or has expired. Please sign up again.")
+            t = site.texts(None)
+            return _bad_link(
+                site, t, t.gettext("This confirmation link is not valid or has expired. Please sign up again.")
+            )
         digest = site.digest(name)
+        t = site.texts(digest)
         if digest is None:
-            return _bad_link(site, "This digest is no longer published here.")
+            return _bad_link(site, t, t.gettext("This digest is no longer published here."))
+        named = {"address": address, "title": digest.title}
         if request.method != "POST":
-            form = {"action": f"/confirm/{token}", "fields": {}, "button": "Confirm my subscription"}
-            lines = [f"Confirm that {address} should get {digest.title}."]
-            return _page(site, 200, "Confirm your subscription", lines, site.index(digest), form=form)
+            form = {"action": f"/confirm/{token}", "fields": {}, "button": t.gettext("Confirm my subscription")}
+            lines = [t.gettext("Confirm that %(address)s should get %(title)s.") % named]
+            heading = t.gettext("Confirm your subscription")
+            return _page(site, t, 200, heading, lines, site.index(digest), form=form)
         await run_in_threadpool(subscribe.confirm, site.store, site.signer, token)
-        lines = [f"{address} will get the next issue of {digest.title}.", "Every issue has a link to unsubscribe."]
-        return _page(site, 200, "You are subscribed", lines, site.index(digest))
+        lines = [
+            t.gettext("%(address)s will get the next issue of %(title)s.") % named,
+            t.gettext("Every issue has a link to unsubscribe."),
+        ]
+        return _page(site, t, 200, t.gettext("You are subscribed"), lines, site.index(digest))
 
     return confirm
 
@@ -244,33 +272,40 @@ def _unsubscribe(site: _Site) -> Endpoint:
         try:
             name, address = site.signer.check_unsubscribe(token)
         except BadToken:
-            return _bad_link(site, "This unsubscribe link is not valid. Use the link in the email you received.")
+            t = site.texts(None)
+            line = t.gettext("This unsubscribe link is not valid. Use the link in the email you received.")
+            return _bad_link(site, t, line)
         digest = site.digest(name)
-        title = digest.title if digest else name
+        t = site.texts(digest)
+        named = {"address": address, "title": digest.title if digest else name}
         if request.method != "POST":
             form = {
                 "action": f"/unsubscribe/{token}",
                 "fields": {"List-Unsubscribe": ONE_CLICK},
-                "button": "Unsubscribe",
+                "button": t.gettext("Unsubscribe"),
             }
-            lines = [f"Stop sending {title} to {address}?"]
-            return _page(site, 200, "Unsubscribe", lines, form=form)
+            lines = [t.gettext("Stop sending %(title)s to %(address)s?") % named]
+            return _page(site, t, 200, t.gettext("Unsubscribe"), lines, form=form)
         body = await request.body()
         if not _one_click(body, request.headers.get("content-type", "")):
-            return _page(site, 400, "Unsubscribe", ["Send List-Unsubscribe=One-Click to unsubscribe."])
+            # Translators: the answer to mail software that sent no one-click body; keep List-Unsubscribe=One-Click.
+            lines = [t.gettext("Send List-Unsubscribe=One-Click to unsubscribe.")]
+            return _page(site, t, 400, t.gettext("Unsubscribe"), lines)
         await run_in_threadpool(subscribe.unsubscribe, site.store, site.signer, token)
         log.info("one reader unsubscribed from %s", name)  # the address stays out of the log
-        return _page(site, 200, "You are unsubscribed", [f"{address} will get no more issues of {title}."])
+        lines = [t.gettext("%(address)s will get no more issues of %(title)s.") % named]
+        return _page(site, t, 200, t.gettext("You are unsubscribed"), lines)
 
     return unsubscribe_endpoint
 
 
-def _bad_link(site: _Site, line: str) -> Response:
-    return _page(site, 400, "This link does not work", [line])
+def _bad_link(site: _Site, t: i18n.Texts, line: str) -> Response:
+    return _page(site, t, 400, t.gettext("This link does not work"), [line])
 
 
 def _page(
     site: _Site,
+    t: i18n.Texts,
     status: int,
     heading: str,
     lines: Sequence[str],
@@ -280,7 +315,8 @@ def _page(
     headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
     title = site.config.digest.title if len(site.config.digests) == 1 else "digest"
-    html = site.page.render(heading=heading, lines=lines, title=title, form=form, index=index, c=PALETTE)
+    page = site.pages[t.locale]
+    html = page.render(heading=heading, lines=lines, title=title, form=form, index=index, lang=t.language, c=PALETTE)
     return HTMLResponse(html, status_code=status, headers={**_PRIVATE, **(headers or {})})
 
 
@@ -306,10 +342,11 @@ def _one_click(body: bytes, content_type: str) -> bool:
 
 
 class BodyLimit:
-    """413 for a request body over `limit` bytes: by its Content-Length before reading, or as it streams in."""
+    """413 for a request body over `limit` bytes: by its Content-Length before reading, or as it streams in;
+    `message` says so (in the first digest's words: the body is refused before anyone reads what it is for)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, message: str) -> None:
+        self.app, self.limit, self.message = app, limit, message
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -317,7 +354,7 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await PlainTextResponse("Request body too large", status_code=413)(scope, receive, send)
+            await PlainTextResponse(self.message, status_code=413)(scope, receive, send)
             return
         seen = 0
 
@@ -327,7 +364,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise HTTPException(413, "Request body too large")
+                    raise HTTPException(413, self.message)
             return message
 
         await self.app(scope, limited, send)
