@@ -29,24 +29,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
+from chromium import chromium
 from conftest import ROOT
-from playwright.sync_api import Browser, Dialog, FloatRect, Route, sync_playwright
+from playwright.sync_api import Browser, Dialog, FloatRect, Route
 
 from digest import config, pipeline, publish, render
 from digest.models import Credit, Digest, Issue, Sentence, Story
 
-CHROMIUM = Path("/usr/bin/chromium")
-# What this machine's Chromium needs (see the machine notes); Playwright adds a fresh --user-data-dir itself.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = Path(os.environ.get("DIGEST_SCREENSHOTS") or ROOT / "out" / "screenshots")
 SCREENSHOT_MAX_HEIGHT = 6000  # px: the top of a long page shows the layout; the whole would be megabytes
 NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
@@ -215,12 +204,8 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Page]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (`apt-get install chromium`; .ci/run does)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 RGB = re.compile(r"rgba?\(\s*([\d.]+)[,\s]+([\d.]+)[,\s]+([\d.]+)(?:\s*[,/]\s*([\d.]+))?\s*\)")

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from playwright.sync_api import sync_playwright
-from test_browser import CHROMIUM, CHROMIUM_FLAGS
+from chromium import chromium
 from test_locale import ARABIC, rtl_digest
 from test_render import TEMPLATES
 
@@ -41,17 +39,11 @@ MEASURE_JS = """
 
 
 def test_an_rtl_story_renders_right_to_left_in_chromium() -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (`apt-get install chromium`; .ci/run does)")
     page = render.render(rtl_digest(), templates=TEMPLATES).html
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        try:
-            tab = browser.new_context(viewport={"width": 800, "height": 900}).new_page()
-            tab.set_content(page, wait_until="load")
-            arabic, english = tab.evaluate(MEASURE_JS)
-        finally:
-            browser.close()
+    with chromium() as browser:
+        tab = browser.new_context(viewport={"width": 800, "height": 900}).new_page()
+        tab.set_content(page, wait_until="load")
+        arabic, english = tab.evaluate(MEASURE_JS)
     facts: dict[str, Any] = arabic
     assert facts["text"] == ARABIC[0] and facts["lang"] == "ar"
     assert facts["heading"] == facts["direction"] == "rtl"

@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from chromium import chromium
 from conftest import ROOT
-from playwright.sync_api import Browser, sync_playwright
-from test_browser import CHROMIUM, CHROMIUM_FLAGS, SCHEMES, WIDTHS
+from playwright.sync_api import Browser
+from test_browser import SCHEMES, WIDTHS
 from test_site import Live, link_in, live, wait_for_mail
 
 __all__ = ["live"]  # the fixture, used by name
@@ -28,12 +29,8 @@ READER = "browser-reader@example.org"
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (`apt-get install chromium`; .ci/run does)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def shoot(browser: Browser, url: str, name: str) -> None:
