@@ -114,7 +114,8 @@ def test_summaries_are_whole_verbatim_sentences_credited_in_the_storys_language(
         texts = {a.label: a.text for a in clusters_by_id(clusters)[story.id].articles}
         for sentence in story.sentences:
             assert sentence.text in texts[sentence.outlet]
-            assert sentence.text[0].isupper() and sentence.text.endswith((".", "!", "»", "”", '"'))
+            assert sentence.text[0].isupper() or sentence.text[0] in '«“"'  # « Nous ne pouvons plus… », a déclaré
+            assert sentence.text.endswith((".", "!", "»", "”", '"'))
             assert not abbreviated.search(sentence.text), sentence.text
 
 
@@ -173,3 +174,50 @@ def test_a_short_month_name_that_is_a_word_is_no_date() -> None:
 
     found = _features(Article(id="a", text="El mar estaba en calma el 3 de mar.", language="es"), "es")
     assert not any(f.startswith(("month:", "date:")) for f in found)
+
+
+# Invented two-outlet reports of one event in scripts written without spaces between words (issue 15).
+UNSPACED = {
+    "zh": (
+        "港城市政府周二宣布，新的地铁线路将于明年三月开通。这条线路全长二十四公里，设有十八个车站。"
+        "市长表示，新线路每天可运送约三十万名乘客。",
+        "港城新地铁线预计明年三月通车。市政府说，这条二十四公里长的线路耗资一百二十亿元。"
+        "交通局官员称，新线将大大缓解市中心的交通拥堵。",
+    ),
+    "ja": (
+        "港市は火曜日、新しい地下鉄路線を来年三月に開業すると発表した。路線の全長は二十四キロで、十八の駅が設けられる。"
+        "市長は、新路線が一日に約三十万人を運ぶと述べた。",
+        "港市の新しい地下鉄は来年三月に開業する見通しだ。市によると、二十四キロの路線の建設費は千二百億円に上る。"
+        "交通局の担当者は、市の中心部の渋滞が大きく和らぐと話した。",
+    ),
+    "th": (
+        "เทศบาลเมืองท่าประกาศเมื่อวันอังคารว่ารถไฟฟ้าสายใหม่จะเปิดให้บริการในเดือนมีนาคมปีหน้า "
+        "เส้นทางนี้มีความยาวยี่สิบสี่กิโลเมตรและมีสถานีสิบแปดแห่ง",
+        "รถไฟฟ้าสายใหม่ของเมืองท่าคาดว่าจะเปิดในเดือนมีนาคมปีหน้า "
+        "เจ้าหน้าที่กล่าวว่าเส้นทางยาวยี่สิบสี่กิโลเมตรนี้จะช่วยลดปัญหาการจราจรในใจกลางเมือง",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", sorted(UNSPACED))
+def test_scripts_without_spaces_get_summary_sentences(language: str) -> None:
+    """Chinese, Japanese and Thai stories get whole sentences, verbatim and credited, within the word budget
+    (a word per two ideographs or four Thai letters), not a headline alone."""
+    texts = UNSPACED[language]
+    articles = tuple(
+        Article(id=f"{language}{n}", text=text, outlet=f"Outlet {n}", title=text[:12], language=language)
+        for n, text in enumerate(texts)
+    )
+    story = summarize.summarize(Cluster(id="c-1", articles=articles), 80)
+    assert story.sentences and story.language == language
+    for sentence in story.sentences:
+        assert sentence.text in texts[int(sentence.outlet.split()[-1])]
+    assert sum(summarize.sentences.word_count(s.text) for s in story.sentences) <= 80
+
+
+def test_a_budget_counts_words_in_every_script() -> None:
+    from digest.summarize.sentences import word_count
+
+    assert word_count("The court set a hearing for January.") == 7
+    assert word_count("港城市政府周二宣布") == 5  # nine ideographs
+    assert word_count("Die Stadt 港城 baut.") == 4

@@ -7,6 +7,7 @@ RAVI NESSMAN Associated Press Writer RAMALLAH, West Bank (AP) - Marwan Barghouti
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -33,7 +34,13 @@ _BOILERPLATE = re.compile(
 )
 _HASHTAGS = re.compile(r"(^|\s)#\w+(\s+#\w+)+")
 _BREADCRUMBS = re.compile(r"\s[>|»]\s.*\s[>|»]\s|^home\s[>|»]", re.I)  # "Home > News > World"
-_ENDS_WELL = re.compile(r"""[.!]["'”’)]*$""")  # a question is not news: it asks what a summary should tell
+# A question is not news: it asks what a summary should tell. Thai and Lao end a sentence with a space, not a stop.
+_ENDS_WELL = re.compile(r"""(?:[.!。！।۔]|[\u0e00-\u0eff])["'”’)」』]*$""")
+# Scripts written without spaces between words, and how many characters make about one word of English's
+# budget: a Chinese or Japanese word is about two characters, a Thai, Lao, Khmer or Burmese one about four.
+_IDEOGRAPHIC = re.compile("[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_SOUTHEAST_ASIAN = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]+")
+_UNSPACED = ((_IDEOGRAPHIC, 2), (_SOUTHEAST_ASIAN, 4))
 _LINK = re.compile(r"https?://|\]\(")  # a raw URL or a Markdown link
 _ABBREVIATED = re.compile(r"\b([A-Z]|Capt|Col|Gen|Gov|Lt|Mr|Mrs|Ms|Dr|Rep|Sen|Sgt|St|No)\.$")
 _OPENS_ON_CONTEXT = re.compile(
@@ -101,7 +108,17 @@ class Candidate:
 
     @property
     def words(self) -> int:
-        return len(self.text.split())
+        return word_count(self.text)
+
+
+def word_count(text: str) -> int:
+    """Words as a budget counts them: between spaces, and in scripts written without them a word for every
+    few characters (the same count as `len(text.split())` for text with spaces)."""
+    count = 0
+    for pattern, characters in _UNSPACED:
+        count += sum(math.ceil(len(run) / characters) for run in pattern.findall(text))
+        text = pattern.sub(" ", text)
+    return count + len(text.split())
 
 
 def is_boilerplate(sentence: str) -> bool:
@@ -115,10 +132,12 @@ def is_boilerplate(sentence: str) -> bool:
 
 def is_whole(sentence: str) -> bool:
     """A complete statement: sensible length, capital or quote start, final stop, balanced quotes, plain text."""
-    count = len(sentence.split())
+    count = word_count(sentence)
     if not MIN_WORDS <= count <= MAX_WORDS or not _ENDS_WELL.search(sentence) or _ABBREVIATED.search(sentence):
         return False
-    if not (sentence[0].isupper() or sentence[0].isdigit() or sentence[0] in "\"“‘'"):
+    first = sentence[0]
+    uncased = first.isalpha() and first.lower() == first.upper()  # Chinese, Japanese, Thai, Arabic, Hebrew...
+    if not (first.isupper() or first.isdigit() or uncased or first in "\"“‘'「『«"):
         return False
     if sentence.endswith(("...", "…")) or _LINK.search(sentence):  # a teaser cut short; markup, not prose
         return False
