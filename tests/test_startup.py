@@ -54,14 +54,23 @@ def test_stems_are_snowball_english_as_nltk_gave_them() -> None:
     assert [stem(w) for w in words] == ["organ", "ad", "even", "run", "generous", "council", "studio"]
 
 
-def test_preview_loads_no_run_machinery(tmp_path: Path) -> None:
-    """A preview builds and writes files: the state store (SQLAlchemy), delivery and webhooks wait for a run."""
+def _preview_code(tmp_path: Path) -> str:
+    """A fresh interpreter's seeds preview, as `digest preview` runs it (from a copy of config.toml)."""
     (tmp_path / "config.toml").write_text((ROOT / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "seeds").symlink_to(ROOT / "seeds")
-    code = (
+    return (
         f"import os\nos.chdir({str(tmp_path)!r})\nfrom digest.cli import main\n"
         "try:\n    main(['preview', '--config', 'config.toml'])\nexcept SystemExit:\n    pass\n"
         "assert os.path.exists('out/preview.html')"
     )
+
+
+def test_preview_loads_no_run_machinery(tmp_path: Path) -> None:
+    """A preview builds and writes files: the state store (SQLAlchemy), delivery and webhooks wait for a run."""
     run_machinery = {"sqlalchemy", "psycopg", "digest.store", "digest.send", "digest.channels.webhook"}
-    assert _loaded_after(code, run_machinery) == set()
+    assert _loaded_after(_preview_code(tmp_path), run_machinery) == set()
+
+
+def test_preview_of_files_loads_neither_httpx_nor_wordfreq(tmp_path: Path) -> None:
+    """The seeds are files: no HTTP client. Their words are plain English, read from wordfreq's list directly."""
+    assert _loaded_after(_preview_code(tmp_path), {"httpx", "httpcore", "wordfreq", "langcodes"}) == set()
