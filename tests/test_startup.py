@@ -3,6 +3,7 @@ text primitives no NLTK. (How long start-up takes is measured by bench/startup.p
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -74,3 +75,26 @@ def test_preview_loads_no_run_machinery(tmp_path: Path) -> None:
 def test_preview_of_files_loads_neither_httpx_nor_wordfreq(tmp_path: Path) -> None:
     """The seeds are files: no HTTP client. Their words are plain English, read from wordfreq's list directly."""
     assert _loaded_after(_preview_code(tmp_path), {"httpx", "httpcore", "wordfreq", "langcodes"}) == set()
+
+
+def test_templates_are_compiled_once(tmp_path: Path) -> None:
+    """The second preview reads the templates' compiled code from Jinja's bytecode cache (a folder of the
+    temporary folder, here tmp_path) and writes the same digest."""
+    folder = tmp_path / "preview"
+    folder.mkdir()
+    counted = (
+        "import jinja2\ncompiled = []\noriginal = jinja2.Environment.compile\n"
+        "jinja2.Environment.compile = lambda self, *a, **k: compiled.append(a) or original(self, *a, **k)\n"
+        f"{_preview_code(folder)}\nprint(len(compiled))"
+    )
+    environment = {**os.environ, "TMPDIR": str(tmp_path)}
+    outputs = []
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-c", counted], capture_output=True, text=True, check=True, env=environment
+        )
+        outputs.append((done.stdout.split()[-1], (folder / "out" / "preview.html").read_bytes()))
+    assert outputs[0][0] != "0"  # the first compiles
+    assert outputs[1][0] == "0"  # the second compiles nothing
+    assert outputs[0][1] == outputs[1][1]
+    assert list(tmp_path.glob("_jinja2-cache-*/__digest-render-*.cache"))
