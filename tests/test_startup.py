@@ -98,3 +98,36 @@ def test_templates_are_compiled_once(tmp_path: Path) -> None:
     assert outputs[1][0] == "0"  # the second compiles nothing
     assert outputs[0][1] == outputs[1][1]
     assert list(tmp_path.glob("_jinja2-cache-*/__digest-render-*.cache"))
+
+
+def test_components_are_numbered_as_scipys_csgraph_numbers_them() -> None:
+    """Linking finds connected components itself (csgraph costs 0.04 s to import): the same labels as csgraph's
+    over random graphs, chains and edgeless nodes, so clusters come out the same."""
+    import numpy as np
+    from scipy import sparse
+    from scipy.sparse import csgraph
+
+    from digest.cluster.linking import components
+
+    rng = np.random.default_rng(12)
+    graphs = [(size, rng.integers(0, size, edges), rng.integers(0, size, edges)) for size, edges in [(1, 0), (5, 0)]]
+    for _ in range(200):
+        size = int(rng.integers(1, 300))
+        edges = int(rng.integers(0, 2 * size))
+        graphs.append((size, rng.integers(0, size, edges), rng.integers(0, size, edges)))
+    chain = np.arange(999)[::-1]
+    graphs.append((1000, chain, chain + 1))
+    for size, first, second in graphs:
+        graph = sparse.coo_matrix((np.ones(len(first)), (first, second)), (size, size))
+        expected = csgraph.connected_components(graph, directed=False)[1]
+        assert components(size, first, second).tolist() == expected.tolist()
+
+
+def test_clustering_loads_no_sparse_linear_algebra() -> None:
+    code = (
+        "from datetime import datetime\nfrom digest.cluster import cluster\nfrom digest.models import Article\n"
+        "a = [Article(id=str(i), title=f'Council votes on budget {i}', url=f'https://x/{i}', outlet=f'o{i}', "
+        "text='The city council voted on the budget today.', published=datetime(2026, 1, 1)) for i in range(3)]\n"
+        "assert cluster(a)"
+    )
+    assert _loaded_after(code, {"scipy.sparse.csgraph", "scipy.sparse.linalg", "scipy.linalg"}) == set()
