@@ -67,8 +67,10 @@ def _preview_code(tmp_path: Path) -> str:
 
 
 def test_preview_loads_no_run_machinery(tmp_path: Path) -> None:
-    """A preview builds and writes files: the state store (SQLAlchemy), delivery and webhooks wait for a run."""
-    run_machinery = {"sqlalchemy", "psycopg", "digest.store", "digest.send", "digest.channels.webhook"}
+    """A preview builds and writes files: the state store (SQLAlchemy), delivery (and its SMTP client, yagmail),
+    webhooks and the feeds (feedgen) wait for a run."""
+    run_machinery = {"sqlalchemy", "psycopg", "digest.store", "digest.send", "digest.channels.webhook", "yagmail"}
+    run_machinery |= {"feedgen"}
     assert _loaded_after(_preview_code(tmp_path), run_machinery) == set()
 
 
