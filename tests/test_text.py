@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from digest import text
@@ -198,12 +200,33 @@ def test_commonness_reads_no_wordfreq_for_plain_english() -> None:
     assert done.stdout.split() == ["False", "False"]
 
 
-@pytest.mark.parametrize("code", sorted(frequencies.PLAIN_LANGUAGES))
-def test_a_few_words_are_looked_up_as_many_are(code: str) -> None:
-    """A few words are found by binary search in each bucket (wordfreq sorts them), many by set intersection."""
-    assert all(bucket == sorted(bucket) for bucket in frequencies._frequency_list(code))
-    words = _checked_words(code)[::97] + TRICKY_WORDS
-    frequencies._known.pop(code, None)
-    many = frequencies.zipf(words, code)
-    frequencies._known.pop(code, None)
-    assert [frequencies.zipf([w], code)[0] for w in words] == many
+def test_the_index_is_made_once_and_read_back_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first start makes the index from wordfreq's list and writes it to the cache folder; the next reads it
+    back and finds the same frequencies."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    words = _checked_words("en")[::13] + TRICKY_WORDS
+    answers = []
+    for _ in range(2):
+        frequencies._index.cache_clear()
+        frequencies._known.clear()
+        answers.append(frequencies.zipf(words, "en"))
+        assert len(list((tmp_path / "digest").glob("wordfreq-en-*.npy"))) == 1
+    frequencies._index.cache_clear()
+    frequencies._known.clear()
+    assert answers[0] == answers[1]
+
+
+def test_an_unwritable_cache_costs_no_frequency(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+    frequencies._index.cache_clear()
+    frequencies._known.clear()
+    import wordfreq
+
+    try:
+        assert frequencies.zipf(["council", "2021"], "en") == [
+            wordfreq.zipf_frequency(w, "en") for w in ["council", "2021"]
+        ]
+    finally:
+        frequencies._index.cache_clear()
+        frequencies._known.clear()

@@ -1,9 +1,10 @@
 """wordfreq's Zipf frequencies of many words at once, read from wordfreq's own lists without importing wordfreq.
 
 `wordfreq.zipf_frequency` costs a seeds preview a third of its time: importing wordfreq (and langcodes, 0.1 s),
-building a 321,000-word dict on the first look-up (0.1 s), then running its tokenizer on every word. Here a
-list (a cBpack: gzip + msgpack, one bucket of words per centibel) is read once and a batch of words is looked
-up in it with one `set.intersection` per bucket, at C speed and with no dict (a few words: binary searches).
+building a 321,000-word dict on the first look-up (0.1 s), then running its tokenizer on every word. Here the
+list's ASCII words (a cBpack: gzip + msgpack, one bucket of words per centibel) are kept sorted in a numpy
+array beside their buckets, in digest's cache folder, and a batch of words is looked up with one vectorized
+binary search.
 
 What this gives is exactly what `wordfreq.zipf_frequency(word, code)` gives (tests/test_text.py compares the
 two over many words), because it only answers for plain words, which wordfreq's tokenizer reads as the word
@@ -19,13 +20,17 @@ wordfreq's `digit_freq`: Benford's law, and a curve over the years).
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import math
+import os
 import re
-from bisect import bisect_left
+import tempfile
 from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 # wordfreq's regex tokenizer, NFC or NFKC, no transliteration, no dotless i: plain ASCII is read as written.
 PLAIN_LANGUAGES = frozenset({"en", "de", "fr", "es", "pt", "it", "nl"})
@@ -42,6 +47,7 @@ _NOT_YEAR = 0.1
 _REFERENCE_YEAR = 2019
 _PLATEAU = 20
 
+log = logging.getLogger(__name__)
 _known: dict[str, dict[str, float]] = {}  # wordfreq code -> word as asked -> its Zipf frequency
 
 
@@ -81,40 +87,94 @@ def _smashed(key: str) -> str:
 
 
 def _buckets(code: str, wanted: set[str]) -> dict[str, int]:
-    """The bucket (centibels below 1) of each wanted token wordfreq lists. Many tokens: one pass over the list,
-    a set intersection a bucket (5 ms for English); a few (a summary asking word by word): a binary search in
-    each bucket (wordfreq sorts each), 60 µs a token."""
-    if len(wanted) > _FEW:
-        return {token: index for index, bucket in _filled(code) for token in wanted.intersection(bucket)}
-    found: dict[str, int] = {}
-    for token in wanted:
-        for index, bucket in _filled(code):
-            at = bisect_left(bucket, token)
-            if at < len(bucket) and bucket[at] == token:
-                found[token] = index
-                break
-    return found
+    """The bucket (centibels below 1) of each wanted token wordfreq lists: binary searches, all at once, in the
+    language's index (see `_index`)."""
+    if not wanted:
+        return {}
+    words, buckets = _index(code)
+    keys = sorted(key for key in wanted if len(key) <= words.itemsize)  # a longer one is not listed
+    if not keys or not len(words):
+        return {}
+    import numpy as np
 
-
-_FEW = 64  # tokens a pass over the list costs as much as binary searches for
+    probes = np.array([key.encode("ascii") for key in keys], dtype=words.dtype)
+    at = np.minimum(np.searchsorted(words, probes), len(words) - 1)
+    listed = words[at] == probes
+    return {
+        key: int(bucket) for key, bucket, hit in zip(keys, buckets[at].tolist(), listed.tolist(), strict=True) if hit
+    }
 
 
 @cache
-def _filled(code: str) -> list[tuple[int, list[str]]]:
-    return [(index, bucket) for index, bucket in enumerate(_frequency_list(code)) if bucket]
+def _index(code: str) -> tuple[Any, Any]:
+    """The ASCII words of the language's list, sorted, as a numpy array of bytes, beside each one's bucket: what
+    a plain token is looked up in. Read from digest's cache folder (a file named for wordfreq's list, its size
+    and time, so a new wordfreq makes a new one), 3 ms; else made from the list (0.1 s) and written there for
+    the next start. A cache that cannot be read or written costs that 0.1 s, never a frequency."""
+    import numpy as np
+
+    path = _index_path(code)
+    try:
+        with path.open("rb") as stored:
+            return np.load(stored, allow_pickle=False), np.load(stored, allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        pass
+    bucket_of: dict[bytes, int] = {}
+    for index, bucket in enumerate(_frequency_list(code)):
+        bucket_of.update((word.encode("ascii"), index) for word in bucket if word.isascii())  # as wordfreq: the last
+    ascii_words = sorted(bucket_of)
+    words = np.array(ascii_words, dtype=f"S{max(map(len, ascii_words), default=1)}")
+    buckets = np.array([bucket_of[word] for word in ascii_words], dtype=np.uint16)
+    _store(path, words, buckets)
+    return words, buckets
+
+
+def _store(path: Path, *arrays: Any) -> None:
+    import numpy as np
+
+    partial = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=path.name, delete=False) as partial:
+            for array in arrays:
+                np.save(partial, array, allow_pickle=False)
+        os.replace(partial.name, path)  # whole or not at all, for a process starting beside this one
+    except OSError as exc:
+        log.debug("word frequency index not cached: %s", exc)
+        if partial is not None:
+            Path(partial.name).unlink(missing_ok=True)
+
+
+_INDEX_FORMAT = 1  # raise with any change to what `_index` stores
+
+
+def _index_path(code: str) -> Path:
+    source = _list_path(code)
+    stat = source.stat()
+    tag = hashlib.sha1(f"{_INDEX_FORMAT}|{source}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    return cache_folder() / f"wordfreq-{code}-{tag}.npy"
+
+
+def cache_folder() -> Path:
+    """digest's folder for what it computes once and keeps ($XDG_CACHE_HOME/digest, else ~/.cache/digest)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "digest"
+
+
+def _list_path(code: str) -> Path:
+    """wordfreq's "best" list of the language: large if it has one, else small."""
+    folder = _data_folder()
+    path = folder / f"large_{code}.msgpack.gz"
+    return path if path.exists() else folder / f"small_{code}.msgpack.gz"
 
 
 @cache
 def _frequency_list(code: str) -> list[list[str]]:
-    """wordfreq's "best" list of the language (large if it has one, else small), as its buckets."""
+    """wordfreq's list of the language, as its buckets."""
     import gzip
 
     import msgpack  # type: ignore[import-untyped]  # wordfreq's own dependency, as the reader of its lists
 
-    folder = _data_folder()
-    path = folder / f"large_{code}.msgpack.gz"
-    if not path.exists():
-        path = folder / f"small_{code}.msgpack.gz"
+    path = _list_path(code)
     with gzip.open(path, "rb") as packed:
         data = msgpack.unpackb(packed.read(), raw=False)
     header = data[0]
