@@ -183,7 +183,7 @@ def commonness(word: str, language: str | None = None) -> float:
 
 
 def commonnesses(words: Sequence[str], language: str | None = None) -> list[float]:
-    """`commonness` of each word, looked up together: one pass over wordfreq's list for all the new ones (see
+    """`commonness` of each word, looked up together: one search of wordfreq's list for all the new ones (see
     `digest.language.frequencies`), so a vocabulary asks once rather than once a word."""
     found = resources(language)
     code = "en" if found is ENGLISH else found.wordfreq

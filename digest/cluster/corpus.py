@@ -177,9 +177,9 @@ class Vocabulary:
     @property
     def commonness(self) -> list[float]:
         """id -> share of general-English documents using it (the idf prior): a stem's from its word, asked of
-        wordfreq's counts for all new words at once (one pass over its list rather than a look-up a word). The
-        other forms of each stem are asked in the same pass, for nothing: summaries weigh a stem by its commonest
-        form, one word at a time, and then find it known."""
+        wordfreq's counts for all new words at once (one search of its list rather than one a word). The other
+        forms of each stem are asked in the same search, for next to nothing: summaries weigh a stem by its
+        commonest form, one word at a time, and then find it known."""
         if self._unpriced:
             ids, words = zip(*self._unpriced.items(), strict=True)
             values = textlib.commonnesses([*words, *self._forms], self.language)
