@@ -13,8 +13,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
-
 from digest import cluster as clusterer
 from digest import continuity, fetch, parse, publish, rank, render, select, summarize
 from digest.channels import Channel, email
@@ -37,6 +35,8 @@ from digest.render import templates_dir  # its home is render, which `digest ser
 from digest.text import count
 
 if TYPE_CHECKING:  # a run's machinery (the state store, sending, webhooks) loads only when a run starts:
+    import httpx  # (and fetch imports httpx when a source is remote: a preview of files needs none)
+
     from digest import store  # `digest preview` and `digest --help` need none of it (#12)
     from digest.send import RunReport
     from digest.site.tokens import UnsubscribeLinks

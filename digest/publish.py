@@ -19,15 +19,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urljoin
 
 import nh3
-from feedgen.feed import FeedGenerator
 
 from digest import i18n
 from digest.models import Issue, Story
 from digest.site import TOKEN_SLOT
+
+if TYPE_CHECKING:  # feedgen (and lxml) load when feeds are written, not for a preview (#12)
+    from feedgen.feed import FeedGenerator
 
 _BODY = re.compile(r"(<body[^>]*>)", re.I)
 _IN_PAGE = re.compile(r"""(\shref=["'])#""")
@@ -178,6 +180,8 @@ def feeds(site: Site, issues: Sequence[Issue], granularity: str) -> tuple[bytes,
 
 def _generator(site: Site, issues: Sequence[Issue], granularity: str, self_url: str, kind: str) -> FeedGenerator:
     """One feed document; each format gets its own so that its rel="self" link names itself."""
+    from feedgen.feed import FeedGenerator
+
     generator = FeedGenerator()
     generator.id(site.url(f"archive/{site.digest}/index.html"))
     generator.title(site.title)

@@ -10,21 +10,23 @@ unknown language, read exactly as digest always read every text; another languag
 `digest.language.resources` finds for it (its Punkt model, Snowball stemmer, stop words, wordfreq list), and
 language-neutral tokens where it has none (see there).
 
-Punkt and wordfreq are imported when first used, so a command that only counts or cleans a line (`digest
---help`, `digest check`) does not load them. Stems come from PyStemmer's Snowball stemmers: sumy's Stemmer is
-NLTK's, and importing NLTK loads scipy.stats (half a second at every start).
+Punkt is imported when first used, so a command that only counts or cleans a line (`digest --help`, `digest
+check`) does not load it; word frequencies are read from wordfreq's lists without importing wordfreq (see
+`digest.language.frequencies`). Stems come from PyStemmer's Snowball stemmers: sumy's Stemmer is NLTK's, and
+importing NLTK loads scipy.stats (half a second at every start).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 import Stemmer
 
+from digest.language import frequencies
 from digest.language.resources import ENGLISH, Resources, resources
 
 if TYPE_CHECKING:
@@ -171,25 +173,28 @@ def _content(text: str, language: str | None) -> Iterator[tuple[str, str]]:
             yield word, lowered
 
 
-@lru_cache(maxsize=200_000)
 def commonness(word: str, language: str | None = None) -> float:
     """How likely a word is to appear in a ~500-word document of its language, from wordfreq's general counts.
 
     A prior for document frequency when the collection is too small to estimate it (a digest of five
     articles all mention the event's name, so their own counts would call it common).
     """
-    import wordfreq  # 0.1 s to import, and only clustering and summaries need it
+    return commonnesses([word], language)[0]
 
+
+def commonnesses(words: Sequence[str], language: str | None = None) -> list[float]:
+    """`commonness` of each word, looked up together: one search of wordfreq's list for all the new ones (see
+    `digest.language.frequencies`), so a vocabulary asks once rather than once a word."""
     found = resources(language)
-    if found is ENGLISH:
-        per_token = 10 ** (wordfreq.zipf_frequency(word, "en") - 9)
-    elif found.wordfreq is None:
-        return NEUTRAL_COMMONNESS
-    elif found.wordfreq in _OWN_TOKENIZER:  # zipf_frequency would need jieba or MeCab to tokenize the word first
-        per_token = _frequencies(found.wordfreq).get(word.lower(), 0.0)
+    code = "en" if found is ENGLISH else found.wordfreq
+    if code is None:
+        return [NEUTRAL_COMMONNESS] * len(words)
+    if code in _OWN_TOKENIZER:  # zipf_frequency would need jieba or MeCab to tokenize the word first
+        table = _frequencies(code)
+        per_token = [table.get(word.lower(), 0.0) for word in words]
     else:
-        per_token = 10 ** (wordfreq.zipf_frequency(word, found.wordfreq) - 9)
-    return min(1.0, max(1e-4, 500 * per_token))
+        per_token = [10 ** (z - 9) for z in frequencies.zipf(words, code)]
+    return [min(1.0, max(1e-4, 500 * p)) for p in per_token]
 
 
 _OWN_TOKENIZER = frozenset({"zh", "ja", "ko"})
@@ -197,7 +202,7 @@ _OWN_TOKENIZER = frozenset({"zh", "ja", "ko"})
 
 @cache
 def _frequencies(code: str) -> dict[str, float]:
-    import wordfreq
+    import wordfreq  # 0.1 s to import: only Chinese, Japanese and Korean words come here
 
     return dict(wordfreq.get_frequency_dict(code))
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from digest import text
+from digest.language import frequencies
 from digest.text import count
 
 
@@ -143,3 +146,94 @@ def test_word_frequencies_are_the_languages() -> None:
     assert text.commonness("Regierung", "de") > text.commonness("Regierung")  # common in German, not in English
     assert text.commonness("养老", "zh") > 1e-4  # read from wordfreq's list, no Chinese tokenizer needed
     assert text.commonness("mpango", "sw") == text.NEUTRAL_COMMONNESS
+
+
+# -- word frequencies read as wordfreq reads them (issue 12) ----------------------------------------------------
+
+
+def _checked_words(code: str) -> list[str]:
+    """wordfreq's 3,000 commonest words of the language and every 60th word after them (ASCII or not), written
+    as lists and texts write them (Capitalized, with ’), and words it does not list (reversed)."""
+    import wordfreq
+
+    listed = list(wordfreq.iter_wordlist(code))
+    sample = listed[:3000] + listed[3000::60]
+    return (
+        sample
+        + [w.capitalize() for w in sample[::7]]
+        + [w.replace("'", "’") for w in sample if "'" in w]
+        + [w[::-1] + "q" for w in sample[::11]]
+    )
+
+
+TRICKY_WORDS = [
+    # digits: wordfreq lists runs of them as zeros and weighs the digits (years on their own curve)
+    "600", "2021", "1990", "2039", "2040", "2100", "1066", "0042", "007", "10", "99", "12345", "covid19", "g7",
+    "3d", "100m", "2030s", "b2b", "mp3", "1990s", "5g", "a320",
+    # apostrophes, straight and curly, and French elision (two tokens to wordfreq: asked of wordfreq itself)
+    "country's", "that’s", "don't", "won’t", "o'clock", "rock'n'roll", "o'neill", "it's", "l'arc", "d'abord",
+    "qu'il", "aujourd'hui", "l’homme", "1990's", "x'y",
+    # not plain: accents, other scripts, marks
+    "café", "Regierung", "Straße", "naïve", "über", "économie", "日本", "ﬁnance",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("code", sorted(frequencies.PLAIN_LANGUAGES | {"tr", "ru"}))
+def test_frequencies_are_wordfreqs_own(code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import wordfreq
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # the index made here, from the list, then dropped
+    frequencies._index.cache_clear()
+    frequencies._known.clear()
+    words = _checked_words(code) + TRICKY_WORDS
+    try:
+        assert frequencies.zipf(words, code) == [wordfreq.zipf_frequency(w, code) for w in words]
+    finally:
+        frequencies._index.cache_clear()
+        frequencies._known.clear()
+
+
+def test_commonness_reads_no_wordfreq_for_plain_english() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom digest import text\n"
+        "assert text.commonnesses(['council', 'Council', 'country’s', '2021', 'the']) == "
+        "[text.commonness(w) for w in ['council', 'Council', 'country’s', '2021', 'the']]\n"
+        "print('wordfreq' in sys.modules, 'langcodes' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]
+
+
+def test_the_index_is_made_once_and_read_back_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first start makes the index from wordfreq's list and writes it to the cache folder; the next reads it
+    back and finds the same frequencies."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    words = _checked_words("en")[::13] + TRICKY_WORDS
+    answers = []
+    for _ in range(2):
+        frequencies._index.cache_clear()
+        frequencies._known.clear()
+        answers.append(frequencies.zipf(words, "en"))
+        assert len(list((tmp_path / "digest").glob("wordfreq-en-*.npy"))) == 1
+    frequencies._index.cache_clear()
+    frequencies._known.clear()
+    assert answers[0] == answers[1]
+
+
+def test_an_unwritable_cache_costs_no_frequency(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+    frequencies._index.cache_clear()
+    frequencies._known.clear()
+    import wordfreq
+
+    try:
+        assert frequencies.zipf(["council", "2021"], "en") == [
+            wordfreq.zipf_frequency(w, "en") for w in ["council", "2021"]
+        ]
+    finally:
+        frequencies._index.cache_clear()
+        frequencies._known.clear()

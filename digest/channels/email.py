@@ -32,8 +32,6 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
-import yagmail
-
 from digest import i18n
 from digest.channels import Outcome, retry_delays
 from digest.config import EmailSettings
@@ -275,6 +273,8 @@ class YagmailConnection:
         extra: dict[str, Any] = {"timeout": settings.timeout}
         if settings.security == "ssl":
             extra["context"] = context
+        import yagmail  # only a run that sends connects: a preview writes its message without it (#12)
+
         client = yagmail.SMTP(
             user=settings.user or settings.sender,
             password=self.password,

@@ -118,7 +118,9 @@ class Vocabulary:
         self.ids: dict[str, int] = {}  # stem or feature -> id
         self.names: list[str] = []  # id -> stem or feature
         self.shown: list[str] = []  # id -> how to show it: lowercase if ever so written, else as first written
-        self.commonness: list[float] = []  # id -> share of general-English documents using it (idf prior)
+        self._commonness: list[float] = []  # id -> share of general-English documents using it (idf prior)
+        self._unpriced: dict[int, str] = {}  # id -> its word, for the stems whose commonness is not asked yet
+        self._forms: dict[str, None] = {}  # every other content word written, asked along (see `commonness`)
         self._numbers = np.zeros(1024, dtype=bool)  # id -> whether it is all digits (grown by doubling)
 
     def tokens(self, text: str) -> np.ndarray:
@@ -150,6 +152,7 @@ class Vocabulary:
                 known = STOP_WORD
             else:
                 known = self.term(textlib.stem(lowered, self.language), lowered)
+                self._forms[lowered] = None
                 shown = word.removesuffix("'s").removesuffix("’s")
                 if _plainness(shown) < _plainness(self.shown[known]):
                     self.shown[known] = shown
@@ -163,11 +166,28 @@ class Vocabulary:
             index = self.ids[name] = len(self.names)
             self.names.append(name)
             self.shown.append("")  # set by the caller to the plainest form written
-            self.commonness.append(textlib.commonness(word, self.language) if word else FEATURE_COMMONNESS)
+            self._commonness.append(FEATURE_COMMONNESS)
+            if word:
+                self._unpriced[index] = word
             if index == len(self._numbers):
                 self._numbers = np.concatenate([self._numbers, np.zeros(index, dtype=bool)])
             self._numbers[index] = name.isdigit()
         return index
+
+    @property
+    def commonness(self) -> list[float]:
+        """id -> share of general-English documents using it (the idf prior): a stem's from its word, asked of
+        wordfreq's counts for all new words at once (one search of its list rather than one a word). The other
+        forms of each stem are asked in the same search, for next to nothing: summaries weigh a stem by its
+        commonest form, one word at a time, and then find it known."""
+        if self._unpriced:
+            ids, words = zip(*self._unpriced.items(), strict=True)
+            values = textlib.commonnesses([*words, *self._forms], self.language)
+            for index, value in zip(ids, values, strict=False):
+                self._commonness[index] = value
+            self._unpriced.clear()
+            self._forms.clear()
+        return self._commonness
 
     def numbers(self, ids: np.ndarray) -> np.ndarray:
         """Which of these ids are numbers."""

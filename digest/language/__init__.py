@@ -10,6 +10,8 @@ with its language's resources. One job per module:
 - `resources`: which Punkt model, Snowball stemmer, stop words and wordfreq list serve each code, and the
   language-neutral fallback (Unicode words as written, lowercased, unstemmed; character pairs for scripts
   written without spaces) for a language that has none.
+- `frequencies`: wordfreq's Zipf frequencies of a batch of words, exactly as `wordfreq.zipf_frequency` gives
+  them, from an index of its list kept in digest's cache folder, without importing wordfreq (0.2 s a start).
 """
 
 from __future__ import annotations
