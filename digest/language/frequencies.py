@@ -156,8 +156,14 @@ def _index_path(code: str) -> Path:
 
 
 def cache_folder() -> Path:
-    """digest's folder for what it computes once and keeps ($XDG_CACHE_HOME/digest, else ~/.cache/digest)."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "digest"
+    """digest's folder for what it computes once and keeps ($XDG_CACHE_HOME/digest, else ~/.cache/digest; a
+    service with no home directory keeps it in the temporary folder)."""
+    if cached := os.environ.get("XDG_CACHE_HOME"):
+        return Path(cached) / "digest"
+    try:
+        return Path.home() / ".cache" / "digest"
+    except RuntimeError:  # no HOME and no passwd entry
+        return Path(tempfile.gettempdir()) / "digest-cache"
 
 
 def _list_path(code: str) -> Path:
