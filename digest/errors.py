@@ -10,6 +10,7 @@
     ├── QueryError               the topic query does not parse
     ├── RenderError              a template or MJML failed
     ├── StateError               the SQLite state file cannot be opened or is from a newer digest
+    ├── ServeError               `digest serve` cannot listen on its address
     └── DeliveryError            a channel (email, webhook) could not deliver
         └── ChannelDown          its server is unreachable or refuses us: all of its deliveries wait for the next run
 
@@ -73,6 +74,10 @@ class RenderError(DigestError):
 
 class StateError(DigestError):
     """The state file cannot be opened or is not ours."""
+
+
+class ServeError(DigestError):
+    """`digest serve` cannot take its address (in use, not this machine's, a privileged port)."""
 
 
 class DeliveryError(DigestError):

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -434,6 +435,19 @@ def test_a_missing_secret_is_a_clear_config_error(tmp_path: Path, monkeypatch: p
     monkeypatch.setenv(SECRET_ENV, "short")
     result = CliRunner().invoke(cli.main, ["serve", "--config", str(path)])
     assert result.exit_code == 1 and "fewer than 16" in result.output
+
+
+def test_an_address_in_use_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    path = site_config(tmp_path, 25, free_port())
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli.main, ["serve", "--config", str(path), "--port", str(port)])
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().splitlines()[-1].startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
+    assert "--port" in result.output and "Traceback" not in result.output
 
 
 def test_site_keys_are_validated_with_their_line(tmp_path: Path) -> None:
