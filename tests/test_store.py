@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, inspect, text
 from digest import store
 from digest.config import StateSettings
 from digest.errors import StateError
-from digest.models import Delivery, Issue
+from digest.models import Article, Delivery, Issue
 from digest.store import engine as state_engine
 from digest.store import schema
 
@@ -120,6 +120,17 @@ def test_todays_state_is_migrated_and_keeps_what_it_recorded(state: StateSetting
     if not state.url:
         with sqlite3.connect(state.path) as db:
             assert db.execute("PRAGMA user_version").fetchone()[0] == schema.LATEST
+
+
+def test_an_article_read_back_keeps_its_language(state: StateSettings) -> None:
+    """A German article saved by one run is grouped as German by the next (#15), on a migrated state too."""
+    _write_today(state)
+    article = Article(id="de1", text="Die Stadtwerke erhöhen die Preise.", title="Preise", language="de")
+    with store.Store(state) as opened:
+        opened.save_articles([article], NOW)
+        read = {a.id: a for a in opened.articles_since(NOW - timedelta(days=1))}
+    assert read["de1"].language == "de"
+    assert read["a1"].language is None, "an article saved before languages were told apart has none"
 
 
 def test_a_state_from_a_newer_digest_is_refused(tmp_path: Path) -> None:

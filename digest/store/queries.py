@@ -139,6 +139,7 @@ class Store:
                 "text": a.text,
                 "published": iso(a.published),
                 "first_seen": iso(seen),
+                "language": a.language,
             }
             for a in found
         ]
@@ -472,6 +473,7 @@ def _article(row: Row[Any]) -> Article:
         outlet=row.outlet,
         title=row.title,
         published=parse_iso(row.published),
+        language=row.language,
     )
 
 

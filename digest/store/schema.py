@@ -44,6 +44,7 @@ articles = Table(
     Column("text", Text, nullable=False),
     Column("published", Text),
     Column("first_seen", Text, nullable=False),
+    Column("language", Text),
 )
 
 pages = Table(
@@ -184,6 +185,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             updated TEXT NOT NULL,
             PRIMARY KEY (digest, address)
         )""",
+    ),
+    (
+        # An article read back in a later run is grouped and summarized in its own language (#15).
+        "ALTER TABLE articles ADD COLUMN language TEXT",
     ),
 )
 
