@@ -38,8 +38,9 @@ if TYPE_CHECKING:
 _NOT_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _STEMMER = Stemmer.Stemmer("english")
-# Han (with its compatibility block) and kana: a run of them is read in overlapping pairs of characters.
-_PAIRED = re.compile("[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+# Han (with its compatibility block) and kana: a run of them is read in overlapping pairs of characters (and a
+# summary's budget counts a word per two of them).
+IDEOGRAPHIC = re.compile("[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # Where a sentence ends when no Punkt model says: after . ! ? … (closing quotes aside) and a space, or after
 # the full-width stops of CJK wherever they are.
 _NEUTRAL_END = re.compile(r"""(?<=[.!?…])["'”’»)\]]*\s+|(?<=[。！？])\s*""")
@@ -133,7 +134,7 @@ def _pairs(token: str) -> Iterator[str]:
     """A token with its runs of Han and kana as overlapping pairs ("养老金" -> "养老", "老金"); a lone character
     stays whole (and, one letter long, is no content word)."""
     start = 0
-    for run in _PAIRED.finditer(token):
+    for run in IDEOGRAPHIC.finditer(token):
         if run.start() > start:
             yield token[start : run.start()]
         chars = run[0]

@@ -38,9 +38,8 @@ _BREADCRUMBS = re.compile(r"\s[>|»]\s.*\s[>|»]\s|^home\s[>|»]", re.I)  # "Hom
 _ENDS_WELL = re.compile(r"""(?:[.!。！।۔]|[\u0e00-\u0eff])["'”’)」』]*$""")
 # Scripts written without spaces between words, and how many characters make about one word of English's
 # budget: a Chinese or Japanese word is about two characters, a Thai, Lao, Khmer or Burmese one about four.
-_IDEOGRAPHIC = re.compile("[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _SOUTHEAST_ASIAN = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]+")
-_UNSPACED = ((_IDEOGRAPHIC, 2), (_SOUTHEAST_ASIAN, 4))
+_UNSPACED = ((textlib.IDEOGRAPHIC, 2), (_SOUTHEAST_ASIAN, 4))
 _LINK = re.compile(r"https?://|\]\(")  # a raw URL or a Markdown link
 _ABBREVIATED = re.compile(r"\b([A-Z]|Capt|Col|Gen|Gov|Lt|Mr|Mrs|Ms|Dr|Rep|Sen|Sgt|St|No)\.$")
 _OPENS_ON_CONTEXT = re.compile(
