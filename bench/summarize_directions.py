@@ -19,6 +19,19 @@ the five held-out fold means, beside the in-sample figure (chosen or fit on all 
 - monotone submodular coverage + diversity (Lin & Bilmes 2011): sum over sentences i of min(sum of chosen
   cosines to i, alpha * sum of all cosines to i) + lambda * sum over articles of sqrt(reward chosen in it),
   greedy by gain / length^0.3; alpha and lambda chosen by the folds.
+
+Added in session 5 (also held out, same folds):
+- the shape of the lead weight (linear over the article's pool sentences, 1/(1+position), exp(-position/5)) and
+  a length exponent (salience x (words/20)^beta), chosen by the folds with the lead weight and MMR;
+- the selection's own constants (REDUNDANT, COVERED, RESTATED, the floor, MMR), never cross-validated before;
+- SumBasic (Nenkova & Vanderwende 2005) and KLSum (Haghighi & Vanderwende 2009) over the same pool: word
+  probabilities of the cluster, no constant;
+- supervised concept weights (Li, Qian & Liu 2013): a logistic regression fit on the other folds predicts
+  whether each concept (bigram of stems) is in the reference from nine general features (share and count of
+  outlets using it, occurrences, in a title, earliest position, in a lead, holds a stop word, holds a name or
+  number, outlets in the cluster), and the concepts method's exact ILP covers the predicted weights;
+- the learned sentence scorer added to the centroid salience (weight 0-0.5 chosen on the other folds) instead of
+  replacing it.
 """
 
 from __future__ import annotations
@@ -41,8 +54,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _eval import metrics
 from summarize import BUDGET, clusters, folds
 
+from digest import text as textlib
 from digest.models import Cluster
-from digest.summarize import DEFAULT, Tuning, centroid, pool
+from digest.summarize import DEFAULT, Tuning, centroid, concepts, pool
 from digest.summarize.sentences import Candidate, needs_context
 
 DEPTHS = (10, 30, 60)
@@ -255,6 +269,236 @@ def report(name: str, cross: Scores, inside: Scores) -> None:
     print(f"{name:<46} {cross['r1']:.4f}  {cross['r2']:.4f}   {inside['r1']:.4f}  {inside['r2']:.4f}", flush=True)
 
 
+def lead_shape(p: Prepared, shape: str) -> np.ndarray:
+    """The lead weight as centroid._lead gives it ("linear"), or falling faster with the position."""
+    position = np.array([c.position for c in p.pool], dtype=float)
+    shapes = {"linear": centroid._lead(p.pool), "inverse": 1 / (1 + position), "exp5": np.exp(-position / 5)}
+    return shapes[shape]
+
+
+def shaped_table(data: Sequence[Prepared]) -> dict[tuple[float, str, float, float], list[Scores]]:
+    """Lead weight x lead shape x length exponent x MMR, every other constant the default's."""
+    table = {}
+    for lead, shape, beta, mmr in itertools.product(
+        (0.2, 0.6, 1.0), ("linear", "inverse", "exp5"), (0, 0.25, 0.5), (0.7, 1.0)
+    ):
+        tuning = replace(DEFAULT, lead_weight=lead, mmr_lambda=mmr)
+        rows = []
+        for p in data:
+            unled = centroid._salience(p.pool, p.space, p.originals, replace(tuning, lead_weight=0.0))
+            lengths = np.array([c.words for c in p.pool], dtype=float)
+            salience = (unled + lead * lead_shape(p, shape)) * (lengths / 20) ** beta
+            rows.append(rouge(p, choose(p, salience, tuning)))
+        table[(lead, shape, beta, mmr)] = rows
+    return table
+
+
+def selection_table(data: Sequence[Prepared]) -> dict[tuple[float, ...], list[Scores]]:
+    """The selection's constants: near-duplicate cosine, covered share, restated share, floor, MMR."""
+    saved = centroid.REDUNDANT, centroid.COVERED, centroid.RESTATED
+    table: dict[tuple[float, ...], list[Scores]] = {}
+    try:
+        grid = itertools.product((0.4, 0.5, 0.6), (0.6, 0.7, 0.85), (0.6, 0.8), (0.0, 0.33), (0.7, 1.0))
+        for redundant, covered, restated, floor, mmr in grid:
+            centroid.REDUNDANT, centroid.COVERED, centroid.RESTATED = redundant, covered, restated
+            tuning = replace(DEFAULT, floor=floor, mmr_lambda=mmr)
+            table[(redundant, covered, restated, floor, mmr)] = [
+                rouge(p, choose(p, centroid._salience(p.pool, p.space, p.originals, tuning), tuning)) for p in data
+            ]
+    finally:
+        centroid.REDUNDANT, centroid.COVERED, centroid.RESTATED = saved
+    return table
+
+
+def _usable_fitting(p: Prepared) -> np.ndarray:
+    usable = p.usable if p.usable.any() else np.ones(len(p.pool), dtype=bool)
+    return np.asarray(usable & (np.array([c.words for c in p.pool]) <= BUDGET))
+
+
+def _cluster_probabilities(p: Prepared) -> dict[str, float]:
+    counts = Counter(t for c in p.pool for t in c.terms)
+    total = max(1, sum(counts.values()))
+    return {t: n / total for t, n in counts.items()}
+
+
+def sumbasic(p: Prepared) -> list[int]:
+    """SumBasic: the sentence of highest mean word probability, then each chosen word's probability squared."""
+    probability = _cluster_probabilities(p)
+    available, lengths = _usable_fitting(p), np.array([c.words for c in p.pool])
+    chosen: list[int] = []
+    used = 0
+    while (available := available & (lengths <= BUDGET - used)).any():
+
+        def mean_probability(i: int) -> float:
+            terms = set(p.pool[i].terms)
+            return sum(probability[t] for t in terms) / len(terms) if terms else -1.0
+
+        best = max(np.flatnonzero(available).tolist(), key=mean_probability)
+        chosen.append(best)
+        used += int(lengths[best])
+        available[best] = False
+        for term in set(p.pool[best].terms):
+            probability[term] **= 2
+    return chosen
+
+
+def klsum(p: Prepared, smoothing: float = 0.01) -> list[int]:
+    """KLSum: greedily the sentence that brings the summary's word distribution closest (KL) to the cluster's."""
+    probability = _cluster_probabilities(p)
+    available, lengths = _usable_fitting(p), np.array([c.words for c in p.pool])
+    chosen: list[int] = []
+    summary_counts: Counter[str] = Counter()
+    used = 0
+
+    def divergence(counts: Counter[str]) -> float:
+        total = sum(counts.values()) + smoothing * len(probability)
+        return float(sum(q * np.log(q * total / (counts[t] + smoothing)) for t, q in probability.items()))
+
+    while (available := available & (lengths <= BUDGET - used)).any():
+        best = min(
+            np.flatnonzero(available).tolist(), key=lambda i: divergence(summary_counts + Counter(p.pool[i].terms))
+        )
+        chosen.append(best)
+        summary_counts += Counter(p.pool[best].terms)
+        used += int(lengths[best])
+        available[best] = False
+    return chosen
+
+
+@dataclass
+class Concepts:
+    """One cluster's concepts (bigrams of stems), their features, whether the reference holds each, and the
+    concepts each pool sentence holds."""
+
+    keys: list[concepts.Concept]
+    features: np.ndarray
+    in_reference: np.ndarray
+    held: list[set[concepts.Concept]]
+
+
+def concept_features(p: Prepared) -> Concepts:
+    originals = p.group.originals() or p.group.articles
+    held = [concepts.concepts(c.text) for c in p.pool]
+    outlets: dict[concepts.Concept, set[str]] = {}
+    count: Counter[concepts.Concept] = Counter()
+    earliest: dict[concepts.Concept, int] = {}
+    named: set[concepts.Concept] = set()
+    for candidate, found in zip(p.pool, held, strict=True):
+        for concept in found:
+            outlets.setdefault(concept, set()).add(originals[candidate.article].label)
+            count[concept] += 1
+            earliest[concept] = min(earliest.get(concept, candidate.position), candidate.position)
+        for first, second in itertools.pairwise(textlib.words(candidate.text)):
+            if first[0].isupper() or first[0].isdigit() or second[0].isupper() or second[0].isdigit():
+                named.add((textlib.stem(first), textlib.stem(second)))
+    titled = set().union(*(concepts.concepts(a.title) for a in originals if a.title))
+    stop = {textlib.stem(w) for w in textlib.stop_words(None)}
+    total = len({a.label for a in originals})
+    keys = sorted(count)
+    rows = [
+        [
+            len(outlets[k]) / total,
+            float(len(outlets[k]) > 1),
+            np.log1p(count[k]),
+            float(k in titled),
+            1 / (1 + earliest[k]),
+            float(earliest[k] == 0),
+            float(k[0] in stop or k[1] in stop),
+            float(k in named),
+            np.log(total),
+        ]
+        for k in keys
+    ]
+    reference = concepts.concepts(p.reference)
+    return Concepts(keys, np.array(rows), np.array([k in reference for k in keys], dtype=float), held)
+
+
+Logistic = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def fit_logistic(parts: Sequence[Concepts], ridge: float = 1.0) -> Logistic:
+    """Logistic regression on z-scored features by Newton's method, a light ridge off the intercept."""
+    x = np.vstack([c.features for c in parts])
+    y = np.concatenate([c.in_reference for c in parts])
+    mean, spread = x.mean(axis=0), x.std(axis=0)
+    spread[spread == 0] = 1.0
+    z = np.column_stack([(x - mean) / spread, np.ones(len(x))])
+    penalty = ridge * np.diag([*np.ones(z.shape[1] - 1), 0.0])
+    weights = np.zeros(z.shape[1])
+    for _ in range(30):
+        predicted = 1 / (1 + np.exp(-z @ weights))
+        gradient = z.T @ (predicted - y) + penalty @ weights
+        hessian = (z * (predicted * (1 - predicted))[:, None]).T @ z + penalty
+        weights -= np.linalg.solve(hessian, gradient)
+    return mean, spread, weights
+
+
+def supervised_concepts(p: Prepared, found: Concepts, model: Logistic) -> list[int]:
+    mean, spread, weights = model
+    z = np.column_stack([(found.features - mean) / spread, np.ones(len(found.keys))])
+    predicted = 1 / (1 + np.exp(-z @ weights))
+    weight = dict(zip(found.keys, predicted.tolist(), strict=True))
+    lengths = [c.words for c in p.pool]
+    usable = _usable_fitting(p).tolist()
+    exclusive = concepts._same_sentences(p.pool)
+    chosen = concepts._exact(found.held, weight, lengths, usable, BUDGET, p.pool, exclusive)
+    return sorted(chosen or [], key=lambda i: (p.pool[i].position, p.pool[i].article))
+
+
+def mixed(p: Prepared, weights: np.ndarray, share: float, mmr: float) -> list[int]:
+    """The centroid salience plus `share` of its spread times the learned score (z within the cluster)."""
+    tuning = replace(DEFAULT, mmr_lambda=mmr)
+    salience = centroid._salience(p.pool, p.space, p.originals, tuning)
+    if not p.usable.any():
+        return choose(p, salience, tuning)
+    predicted = _within(np.column_stack([features(p), np.ones(len(p.pool))]) @ weights, p.usable)
+    combined = salience + share * float(salience[p.usable].std()) * predicted
+    return choose(p, combined - combined[p.usable].min() + 1e-6, tuning)
+
+
+def fold_fitted(
+    data: Sequence[Prepared], run: Callable[[Sequence[int], Sequence[int]], list[Scores]]
+) -> tuple[Scores, Scores]:
+    """Held-out mean of the folds (`run(train, test)` fits on train, scores test) and the all-cluster fit."""
+    parts = folds(len(data), 5)
+    everything = list(range(len(data)))
+    means = [summary(run([i for i in everything if i not in test], test)) for test in parts]
+    return {k: statistics.fmean(m[k] for m in means) for k in ("r1", "r2")}, summary(run(everything, everything))
+
+
+def _r1_r2(scores: Scores) -> float:
+    return scores["r1"] + scores["r2"]
+
+
+def session_five(data: Sequence[Prepared]) -> None:
+    report("lead shape x length exponent (54 points)", *held_out(shaped_table(data)))
+    report("selection constants (72 points)", *held_out(selection_table(data)))
+    plain = {"": [rouge(p, sumbasic(p)) for p in data]}
+    report("SumBasic (no constant)", *held_out(plain))
+    report("KLSum (no constant)", *held_out({"": [rouge(p, klsum(p)) for p in data]}))
+    found = [concept_features(p) for p in data]
+
+    def concept_run(train: Sequence[int], test: Sequence[int]) -> list[Scores]:
+        model = fit_logistic([found[i] for i in train])
+        return [rouge(data[i], supervised_concepts(data[i], found[i], model)) for i in test]
+
+    report("supervised concept weights + ILP (Li et al.)", *fold_fitted(data, concept_run))
+    target = TARGETS["R-2 recall per word, z in cluster"]
+    for mmr in (0.7, 1.0):
+
+        def mixed_run(train: Sequence[int], test: Sequence[int], mmr: float = mmr) -> list[Scores]:
+            weights = fit([data[i] for i in train], target)
+            shares = (0.0, 0.1, 0.25, 0.5)
+            on_train = {
+                s: statistics.fmean(_r1_r2(rouge(data[i], mixed(data[i], weights, s, mmr))) for i in train)
+                for s in shares
+            }
+            share = max(shares, key=lambda s: on_train[s])
+            return [rouge(data[i], mixed(data[i], weights, share, mmr)) for i in test]
+
+        report(f"centroid + learned score (share 0-0.5), MMR {mmr}", *fold_fitted(data, mixed_run))
+
+
 def main() -> None:
     scorer = rouge_scorer.RougeScorer(["rouge2"], use_stemmer=True)
     tokenize: Callable[[str], list[str]] = scorer._tokenizer.tokenize
@@ -284,6 +528,7 @@ def main() -> None:
         report(f"learned: {name}", cross, summary([rouge(p, learned(p, everything)) for p in deepest]))
     grid = {(a, d): [rouge(p, lin_bilmes(p, a, d)) for p in deepest] for a, d in itertools.product((0.1, 0.2), (1, 6))}
     report("Lin & Bilmes (alpha 0.1/0.2, lambda 1/6)", *held_out(grid))
+    session_five(deepest)
 
 
 if __name__ == "__main__":
