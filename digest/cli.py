@@ -488,10 +488,15 @@ def sources_add(
 @_fail_cleanly
 def sources_remove(location: str, config_path: Path) -> None:
     """Remove the source with this URL, path or title from config.toml."""
+    from digest import config
     from digest.sources import manage
 
     for removed in manage.remove(config_path, location):
         click.echo(f"removed {removed} from {config_path}")
+    try:
+        config.load(config_path)
+    except DigestError as exc:  # the removal is done; what else keeps the file from loading is worth a line
+        click.echo(f"note: {config_path} still does not load: {exc}", err=True)
 
 
 @sources.command(name="import")

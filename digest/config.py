@@ -493,8 +493,9 @@ def _type_name(kind: type | tuple[type, ...]) -> str:
     return " or ".join(dict.fromkeys(names.get(k, k.__name__) for k in kinds))
 
 
-def load(path: str | Path) -> Config:
-    """Read and validate the config file; raises ConfigError naming the key and line."""
+def load(path: str | Path, *, sources_required: bool = True) -> Config:
+    """Read and validate the config file; raises ConfigError naming the key and line. `sources_required` off
+    lets a config with no sources yet load (what `digest sources add` starts from)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -502,10 +503,10 @@ def load(path: str | Path) -> Config:
         raise ConfigError(f"{path}: no such config file", "pass --config PATH or create config.toml") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}", "check the file's permissions and encoding") from None
-    return load_text(path, text)
+    return load_text(path, text, sources_required=sources_required)
 
 
-def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
+def _build(path: Path, text: str, doc: dict[str, Any], sources_required: bool = True) -> Config:
     reader = _Reader(path, text)
     known = {*_SCHEMA, "digest", "digests", "sources"}
     for key in doc:
@@ -542,7 +543,7 @@ def _build(path: Path, text: str, doc: dict[str, Any]) -> Config:
     return Config(
         path=path,
         digests=digests,
-        sources=_sources(reader, path, doc.get("sources"), tuple(d.topic for d in digests)),
+        sources=_sources(reader, path, doc.get("sources"), tuple(d.topic for d in digests), sources_required),
         cluster=ClusterSettings(float(c["threshold"]), float(c["copy_threshold"]), float(c["max_gap_days"])),
         continuity_days=c["continuity_days"],
         summary=SummarySettings(words=s["words"], method=s["method"]),
@@ -644,11 +645,15 @@ def _local_source(reader: _Reader, path: Path, index: int) -> tuple[str, SourceK
     raise reader.fail(f"sources[{index}].path", f"names no file or folder ({path})", "sources", index)
 
 
-def _sources(reader: _Reader, path: Path, raw: Any, topics: tuple[str, ...] = ()) -> tuple[Source, ...]:
-    if not isinstance(raw, list) or not raw:
+def _sources(
+    reader: _Reader, path: Path, raw: Any, topics: tuple[str, ...] = (), required: bool = True
+) -> tuple[Source, ...]:
+    if raw is None and not required:
+        return ()
+    if not isinstance(raw, list) or (not raw and required):
         raise ConfigError(
             f"{path}: sources is missing or empty",
-            'add at least one [[sources]] table with url = "https://..." or path = "seeds/feeds"',
+            'add one with `digest sources add URL`, or a [[sources]] table with url = "https://..." or path = "seeds/feeds"',
         )
     sources = []
     for index, item in enumerate(raw):
@@ -771,10 +776,10 @@ def _each_once(sources: list[Source]) -> tuple[Source, ...]:
     return tuple(seen.values())
 
 
-def load_text(path: str | Path, text: str) -> Config:
+def load_text(path: str | Path, text: str, *, sources_required: bool = True) -> Config:
     """Validate config text as if it were the file at `path`: what an in-place edit checks before it writes."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}", "fix the syntax at that line") from None
-    return _build(Path(path), text, doc)
+    return _build(Path(path), text, doc, sources_required)

@@ -2,6 +2,8 @@
 
 `fetch_all` fetches many sources at once on a thread pool sharing one httpx connection pool, bounded overall and
 per origin. Every source ends as a FetchResult (ok, not_modified or error with a fix hint); none stops the others.
+An origin that could not be connected to after every try is not tried again in the same fetch: twenty pages of
+one dead or unresolvable host cost one source's retries, not twenty.
 
 Bodies are read raw and decoded here rather than by httpx: httpx inflates a whole network chunk in one call, so a
 64 KB chunk of a gzip bomb becomes 64 MB before any cap could look at it. Our decoders never produce more than the
@@ -97,10 +99,10 @@ def _fetch_indexed(
     progress: Callable[[FetchResult], None] | None,
     sleep: Callable[[float], None],
 ) -> Iterator[tuple[int, FetchResult]]:
-    gates = _Gates(limits.per_host)
+    gates, down = _Gates(limits.per_host), _Unreachable()
     with _Connections(limits, transport) as connections, ThreadPoolExecutor(max(1, limits.concurrency)) as pool:
         futures = {
-            pool.submit(_fetch_one, connections, source, caches.get(source.location), limits, gates, sleep): index
+            pool.submit(_fetch_one, connections, source, caches.get(source.location), limits, gates, down, sleep): index
             for index, source in _by_turns(sources)
         }
         try:
@@ -176,12 +178,39 @@ class _Gates:
             return self._gates.setdefault(origin, threading.BoundedSemaphore(self._per_host))
 
 
+class _Unreachable:
+    """Origins this fetch could not connect to after every try, and why: the rest of their sources fail at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._why: dict[str, tuple[str, str]] = {}
+
+    def mark(self, origin: str, source: Source, result: FetchResult) -> None:
+        with self._lock:
+            self._why.setdefault(origin, (source.location, result.error or "cannot connect"))
+
+    def result(self, origin: str, source: Source) -> FetchResult | None:
+        with self._lock:
+            why = self._why.get(origin)
+        if why is None:
+            return None
+        tried, error = why
+        host = urlsplit(source.location).hostname or origin
+        return FetchResult(
+            source,
+            "error",
+            error=f"not tried: {host} could not be reached for {tried} ({error})",
+            hint="check the network and the site; digest tries again next run",
+        )
+
+
 def _fetch_one(
     connections: _Connections,
     source: Source,
     cache: HttpCache | None,
     limits: FetchLimits,
     gates: _Gates,
+    down: _Unreachable,
     sleep: Callable[[float], None],
 ) -> FetchResult:
     try:
@@ -189,8 +218,15 @@ def _fetch_one(
         if local:
             return local(source, limits.max_bytes)
         # Every remote kind (feed, page, news search, sitemap) is one bounded GET; they differ only in parsing.
-        with gates(_origin(source)):
-            return _fetch_http(connections.client(), source, cache, limits, sleep)
+        origin = _origin(source)
+        with gates(origin):
+            known = down.result(origin, source)
+            if known is not None:
+                return known
+            result, unreachable = _fetch_http(connections.client(), source, cache, limits, sleep)
+            if unreachable:
+                down.mark(origin, source, result)
+            return result
     except Exception as exc:  # a bug met by one source must cost that source, not the whole run
         logger.exception("fetching %s failed unexpectedly", source.location)
         return FetchResult(
@@ -213,11 +249,14 @@ class _Failure(Exception):
 
 
 class _Retry(_Failure):
-    """A transient failure: worth another try after `after` seconds (None: the backoff decides)."""
+    """A transient failure: worth another try after `after` seconds (None: the backoff decides). `unreachable`:
+    no connection was made at all (no address for the name, refused, or no answer to connect)."""
 
-    def __init__(self, message: str, hint: str, status: int | None = None, after: float | None = None) -> None:
+    def __init__(
+        self, message: str, hint: str, status: int | None = None, after: float | None = None, unreachable: bool = False
+    ) -> None:
         super().__init__(message, hint, status)
-        self.after = after
+        self.after, self.unreachable = after, unreachable
 
 
 def _fetch_http(
@@ -226,29 +265,30 @@ def _fetch_http(
     cache: HttpCache | None,
     limits: FetchLimits,
     sleep: Callable[[float], None],
-) -> FetchResult:
-    """One source, retried with exponential backoff (or the server's Retry-After) within its deadline."""
+) -> tuple[FetchResult, bool]:
+    """One source, retried with exponential backoff (or the server's Retry-After) within its deadline; and
+    whether its origin could not be connected to at all, on the last try."""
     deadline = time.monotonic() + limits.deadline
     attempt = 0
     while True:
         try:
-            return _attempt(client, source, cache, limits, deadline)
+            return _attempt(client, source, cache, limits, deadline), False
         except _Retry as retry:
             backoff = min(limits.backoff * 2**attempt, limits.max_retry_wait)
             wait = backoff if retry.after is None else retry.after
             attempt += 1
             if attempt > limits.retries:
                 retry.message += f" ({attempt} tries)"
-                return retry.result(source)
+                return retry.result(source), retry.unreachable
             if wait > limits.max_retry_wait:
                 retry.message += f"; the server asks to wait {wait:g} s, longer than [fetch] max_retry_wait"
-                return retry.result(source)
+                return retry.result(source), False
             if time.monotonic() + wait >= deadline:
                 retry.message += f"; no time left to try again within the {limits.deadline:g} s deadline"
-                return retry.result(source)
+                return retry.result(source), retry.unreachable
             sleep(wait)
         except _Failure as failure:
-            return failure.result(source)
+            return failure.result(source), False
 
 
 def _attempt(
@@ -269,15 +309,20 @@ def _attempt(
                     return _answer(response, source, cache, limits, deadline, redirect)
             finally:
                 response.close()
-        except httpx.TimeoutException:
+        except httpx.TimeoutException as exc:
             raise _Retry(
                 f"timed out (connect {limits.connect_timeout:g} s, read {limits.read_timeout:g} s)",
                 "the server is slow or down; digest tries again next run",
+                unreachable=isinstance(exc, httpx.ConnectTimeout),
             ) from None
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             raise _Failure(f"not a usable URL ({exc})", "check the URL in [[sources]]") from None
         except httpx.TransportError as exc:
-            raise _Retry(f"cannot connect ({exc or type(exc).__name__})", "check the URL and the network") from None
+            raise _Retry(
+                f"cannot connect ({exc or type(exc).__name__})",
+                "check the URL and the network",
+                unreachable=isinstance(exc, httpx.ConnectError),
+            ) from None
         # Only an unbroken run of permanent redirects from the configured URL says the feed has moved.
         permanent = permanent and response.status_code in _PERMANENT
         redirect = target if permanent else redirect

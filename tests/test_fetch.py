@@ -194,12 +194,56 @@ def test_retries_give_up_with_backoff_doubling() -> None:
     assert result.error == "HTTP 502 Bad Gateway (3 tries)" and sleeps.waits == [0.01, 0.02]
 
 
-def test_connection_refused_is_a_clear_error() -> None:
+def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    result = fetch_one(f"http://127.0.0.1:{port}/feed", replace(FAST, retries=0))
+        return int(probe.getsockname()[1])
+
+
+def test_connection_refused_is_a_clear_error() -> None:
+    result = fetch_one(f"http://127.0.0.1:{_closed_port()}/feed", replace(FAST, retries=0))
     assert result.outcome == "error" and result.error is not None and result.error.startswith("cannot connect")
+
+
+def test_a_dead_origin_costs_one_sources_retries_not_every_sources() -> None:
+    """Twenty article pages on a host that refuses connections (found on an offline machine, where a feed's
+    teasers made a preview wait 18 s on pages of one unresolvable host): after one source has used its tries, the
+    others on that origin fail at once, saying why; another origin in the same fetch is untouched."""
+    dead = f"http://127.0.0.1:{_closed_port()}"
+    with LoopbackServer({"/feed": Reply(body=fixture("rss20.xml"))}) as server:
+        sources = [Source(f"{dead}/page/{i}", SourceKind.PAGE) for i in range(20)] + [Source.at(server.url("/feed"))]
+        sleeps = Sleeps()
+        results = fetch_all(sources, limits=replace(FAST, per_host=1, retries=2), sleep=sleeps)
+    assert results[-1].outcome == "ok"
+    tried = [r for r in results[:-1] if r.error and r.error.startswith("cannot connect")]
+    skipped = [r for r in results[:-1] if r.error and r.error.startswith("not tried: 127.0.0.1 could not be reached")]
+    assert len(tried) == 1 and tried[0].error is not None and tried[0].error.endswith("(3 tries)")
+    assert len(skipped) == 19 and all(r.hint and "next run" in r.hint for r in skipped)
+    assert tried[0].source.location in (skipped[0].error or "")
+    assert sleeps.waits == [0.01, 0.02]  # one source's backoff, not twenty
+
+
+def test_connections_to_a_dead_origin_are_bounded_by_its_concurrent_sources() -> None:
+    calls: list[str] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        calls.append(str(request.url))
+        raise httpx.ConnectError("[Errno -2] Name or service not known", request=request)
+
+    sources = [Source(f"https://gone.example/{i}", SourceKind.PAGE) for i in range(30)]
+    results = fetch_all(
+        sources, limits=replace(FAST, per_host=4), transport=httpx.MockTransport(refuse), sleep=Sleeps()
+    )
+    assert all(r.outcome == "error" for r in results)
+    assert len(calls) <= 4 * (FAST.retries + 1)  # at most the first wave of per_host sources tried in full
+
+
+def test_a_timeout_reading_does_not_mark_the_origin_down() -> None:
+    """A slow answer is one page's trouble: the server is there, so its other pages are still asked for."""
+    with LoopbackServer({"/slow": Reply(body=b"x", delay=3), "/ok": Reply(body=fixture("rss20.xml"))}) as server:
+        limits = replace(FAST, per_host=1, retries=0, read_timeout=0.3)
+        slow, ok = fetch_all([Source.at(server.url("/slow")), Source.at(server.url("/ok"))], limits=limits)
+    assert slow.error is not None and slow.error.startswith("timed out") and ok.outcome == "ok"
 
 
 # -- hostile feeds end to end -------------------------------------------------------------------------------------
@@ -305,6 +349,29 @@ def test_teasers_get_their_pages_main_text_once() -> None:
     text = filled.articles[0].text
     assert "former bus depot" in text and "Copyright" not in text and "\n\n" in text
     assert server.hits("/article") == 1
+
+
+def test_pages_that_could_not_be_read_for_full_text_are_one_warning() -> None:
+    """The wait for pages that never came must not be silent: one line per feed, naming the first failure."""
+    teaser = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Northgate Daily</title>'
+        + b"".join(
+            f"<item><title>Story {i}</title><link>http://127.0.0.1:{{port}}/a{i}</link>"
+            f"<description>Council vote {i}.</description></item>".encode()
+            for i in range(3)
+        )
+        + b"</channel></rss>"
+    )
+    port = _closed_port()
+    with LoopbackServer({"/feed": Reply(body=teaser.replace(b"{port}", str(port).encode()))}) as server:
+        (item,) = parse_all(fetch_all([Source.at(server.url("/feed"))], limits=FAST))
+    urls = full_text_urls([item], {})
+    pages = fetch_all([Source(u, SourceKind.PAGE) for u in urls], limits=replace(FAST, retries=0))
+    (filled,) = apply_full_text([item], pages, {})
+    (warning,) = filled.warnings
+    assert warning.startswith(f"{server.url('/feed')}: 3 of 3 article pages could not be read for their full text")
+    assert f"http://127.0.0.1:{port}/a" in warning and "the feed's own text is used" in warning
+    assert [a.text for a in filled.articles] == [a.text for a in item.articles]  # the teasers stay
 
 
 def test_full_text_sources_want_every_page() -> None:

@@ -147,6 +147,30 @@ def test_removing_the_last_source_is_refused_and_leaves_the_file(tmp_path: Path)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".config.toml")]  # no temporary file left
 
 
+def test_a_source_whose_folder_is_gone_can_be_removed(tmp_path: Path) -> None:
+    """A config copied away from its sample folders does not load; removing the broken source is how it is
+    fixed, so removal may not be refused for the very error it fixes (found walking a new user's first hour)."""
+    path = _config(tmp_path)
+    configfile_text = path.read_text(encoding="utf-8")
+    path.write_text(configfile_text.replace('path = "feeds"', 'path = "feeds"\n\n[[sources]]\npath = "gone"'))
+    assert _digest("sources", "list", "--config", str(path)).exit_code == 1  # "names no file or folder"
+    removed = _digest("sources", "remove", "gone", "--config", str(path))
+    assert removed.exit_code == 0, removed.output
+    assert removed.stdout == f"removed gone from {path}\n" and removed.stderr == ""
+    assert [s.location for s in config.load(path).sources] == [str(tmp_path / "feeds")]
+
+
+def test_removing_one_of_two_broken_sources_says_what_still_fails(tmp_path: Path) -> None:
+    path = _config(tmp_path)
+    shutil.rmtree(tmp_path / "feeds")
+    text = path.read_text(encoding="utf-8").replace('path = "feeds"', 'path = "feeds"\n\n[[sources]]\npath = "gone"')
+    path.write_text(text)
+    removed = _digest("sources", "remove", "gone", "--config", str(path))
+    assert removed.exit_code == 0
+    assert removed.stderr.startswith(f"note: {path} still does not load: ") and "feeds" in removed.stderr
+    assert "gone" not in path.read_text(encoding="utf-8")
+
+
 def test_an_opml_export_is_imported_once_per_feed_and_exported_with_the_same_urls(tmp_path: Path) -> None:
     path = _config(tmp_path)
     opml = SOURCES / "reader-export.opml"
@@ -277,3 +301,16 @@ def test_list_shows_each_sources_last_health_and_creates_no_state(tmp_path: Path
     status = " ".join(line.split("│")[5].strip() for line in lines[row : row + 3] if line.count("│") > 5)
     assert status.startswith("error: HTTP 404"), status
     assert any("│ folder " in line and "│ ok " in line for line in after.stdout.splitlines())
+
+
+def test_a_config_with_no_sources_yet_takes_its_first(tmp_path: Path) -> None:
+    """After the samples are removed (or in a config written from scratch) `sources add` is how the first
+    source goes in: the empty list may not stop it, and the file then loads."""
+    path = _config(tmp_path)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('[[sources]]\n# The sample feeds, offline.\npath = "feeds"\n', "")
+    )
+    assert "sources is missing or empty" in _digest("sources", "list", "--config", str(path)).stderr
+    added = _digest("sources", "add", str(tmp_path / "feeds"), "--config", str(path))
+    assert added.exit_code == 0, added.output
+    assert [s.location for s in config.load(path).sources] == [str(tmp_path / "feeds")]

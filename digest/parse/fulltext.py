@@ -30,6 +30,7 @@ def apply_full_text(
     fetched now declares its article's language (`<html lang>`) unless the source's config does; one from the
     cache has its text detected."""
     declared: dict[str, str] = {}
+    failed: dict[str, str] = {}
     for page in pages:
         if page.outcome == "ok" and page.documents:
             data = page.documents[0].data
@@ -37,10 +38,14 @@ def apply_full_text(
             code = normalize(html_language(data[:4096].decode("utf-8", "replace")))
             if code:
                 declared[page.source.location] = code
-    return [_filled(item, cache, declared) for item in items]
+        elif page.outcome == "error":
+            failed[page.source.location] = page.error or "no answer"
+    return [_filled(item, cache, declared, failed) for item in items]
 
 
-def _filled(item: Ingested, cache: Mapping[str, str], declared: Mapping[str, str]) -> Ingested:
+def _filled(
+    item: Ingested, cache: Mapping[str, str], declared: Mapping[str, str], failed: Mapping[str, str]
+) -> Ingested:
     if not item.teasers:
         return item
     wanted = set(item.teasers)
@@ -48,7 +53,23 @@ def _filled(item: Ingested, cache: Mapping[str, str], declared: Mapping[str, str
         _page_read(a, cache[a.url], declared, item.source) if a.id in wanted and a.url and a.url in cache else a
         for a in item.articles
     )
-    return replace(item, articles=articles)
+    unread = [a.url for a in item.articles if a.id in wanted and a.url in failed]
+    warning = _unread_warning(item.source.location, unread, len(wanted), failed)
+    return replace(item, articles=articles, warnings=(*item.warnings, *warning))
+
+
+def _unread_warning(
+    source: str, unread: Sequence[str | None], wanted: int, failed: Mapping[str, str]
+) -> tuple[str, ...]:
+    """One line for a feed whose article pages could not be fetched: the wait was for them, and the stories
+    now rest on the feed's teasers."""
+    if not unread:
+        return ()
+    first = unread[0] or ""
+    return (
+        f"{source}: {len(unread)} of {wanted} article pages could not be read for their full text, so the "
+        f"feed's own text is used for them; the first, {first}: {failed[first]}",
+    )
 
 
 def _page_read(article: Article, text: str, declared: Mapping[str, str], source: Source) -> Article:

@@ -1,6 +1,7 @@
 """[[sources]] tables added to and removed from config.toml in place: tomlkit keeps every comment, blank line
 and the order of the file. Each edit is checked by loading the edited text before anything is written, so a
-config that loaded before still loads after (or the file is left as it was)."""
+config that loaded before still loads after (or the file is left as it was). A config that does not load can
+still lose sources: taking out the broken one is how it gets fixed."""
 
 from __future__ import annotations
 
@@ -49,8 +50,9 @@ def append(path: Path, entries: Sequence[Mapping[str, Any]], comment: Callable[[
 
 
 def remove(path: Path, matches: Callable[[Table], bool]) -> int:
-    """[[sources]] tables that `matches` takes out; how many went."""
+    """[[sources]] tables that `matches` takes out; how many went. Checked only if the config loaded before."""
     doc = read(path)
+    loaded = _loads(path, tomlkit.dumps(doc))
     sources = doc.get("sources")
     if not isinstance(sources, AoT):
         return 0
@@ -58,14 +60,24 @@ def remove(path: Path, matches: Callable[[Table], bool]) -> int:
     for index in reversed(doomed):
         del sources[index]
     if doomed:
-        write(path, doc)
+        write(path, doc, check=loaded)
     return len(doomed)
 
 
-def write(path: Path, doc: tomlkit.TOMLDocument) -> None:
-    """The edited config, checked first by loading it as `path`, then swapped in whole (never half-written)."""
+def _loads(path: Path, text: str) -> bool:
+    try:
+        config.load_text(path, text)
+    except ConfigError:
+        return False
+    return True
+
+
+def write(path: Path, doc: tomlkit.TOMLDocument, *, check: bool = True) -> None:
+    """The edited config, checked first by loading it as `path` (unless `check` is off), then swapped in whole
+    (never half-written)."""
     text = tomlkit.dumps(doc)
-    config.load_text(path, text)
+    if check:
+        config.load_text(path, text)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:

@@ -71,8 +71,9 @@ def add(
     category: str | None = None,
     full_text: bool = False,
 ) -> str:
-    """Add a feed URL, a site's address (its feed found), a feed file or a folder; the line to print."""
-    settings = config.load(path)
+    """Add a feed URL, a site's address (its feed found), a feed file or a folder; the line to print. A config
+    with no sources yet (its samples removed, say) takes its first one."""
+    settings = config.load(path, sources_required=False)
     web = is_web_url(location)
     entry = _web_entry(settings, location, first, pick) if web else _local_entry(settings, location)
     if entry is None:
@@ -182,8 +183,8 @@ def _is_page(data: bytes) -> bool:
 
 
 def remove(path: Path, what: str) -> list[str]:
-    """Take out the [[sources]] tables whose url, path, sitemap, opml or title is `what`; what went."""
-    settings = config.load(path)
+    """Take out the [[sources]] tables whose url, path, sitemap, opml or title is `what`; what went. A config
+    that does not load (a source's folder gone, say) can still lose a source: that is how it is fixed."""
     base = path.parent
 
     def matches(table: Table) -> bool:
@@ -198,7 +199,7 @@ def remove(path: Path, what: str) -> list[str]:
         raise SourceError(what, f"is the title of {len(titled)} sources ({', '.join(titled)})", "remove one by its URL")
     if configfile.remove(path, matches):
         return found
-    if any(what == s.location for s in settings.sources):
+    if any(what == s.location for s in config.load(path).sources):
         raise SourceError(what, "comes from an OPML list or a search in config.toml", "remove it there")
     raise SourceError(what, f"is not a source in {path}", "see `digest sources list` for the sources")
 
