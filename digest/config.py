@@ -653,7 +653,8 @@ def _sources(
     if not isinstance(raw, list) or (not raw and required):
         raise ConfigError(
             f"{path}: sources is missing or empty",
-            'add one with `digest sources add URL`, or a [[sources]] table with url = "https://..." or path = "seeds/feeds"',
+            "add one with `digest sources add URL`, or a [[sources]] table with"
+            ' url = "https://..." or path = "seeds/feeds"',
         )
     sources = []
     for index, item in enumerate(raw):

@@ -8,8 +8,9 @@ their look from `_head.mjml.j2`; and `digest.txt.j2` (not escaped; wrapped at 72
 filter, links cited as "[n]" and listed at the end).
 
 How a story credits its outlets is decided here, once for both parts (`StoryView`): a story from one outlet
-names it once; copies are said in one line where the reader reads; a long coverage list folds to outlet names
-in the email (the archive page keeps it whole); a story first published well before the issue shows its date.
+names it once (several articles of it are listed, each sentence citing its own by number); copies are said in
+one line where the reader reads; a long coverage list folds to outlet names in the email (the archive page
+keeps it whole); a story first published well before the issue shows its date.
 
 The reader's language (`[digest] locale`) is digest.i18n's: every fixed string of the templates goes through
 gettext (jinja2's i18n extension, newstyle: `_("Coverage: %(outlets)s", outlets=...)`, counts with
@@ -221,25 +222,32 @@ class StoryView:
     """How one story credits its outlets, for both parts of the email and the archive page."""
 
     link: str | None  # where the headline links: the article whose title it is
-    source: str | None  # the one outlet of a story from one article: named once, not after every sentence
+    source: str | None  # the one outlet of a story all from one outlet: named once, not after every sentence
+    pieces: tuple[Credit, ...]  # that outlet's articles, when it has several: each sentence cites its own by number
     copies: tuple[tuple[Credit, str], ...]  # each copy and whose report it republished ("The Ledger's")
     copied: Mapping[str, frozenset[str]]  # an outlet's copiers: said by the copy line, not after its sentences
     folded: tuple[Credit, ...] | None  # the coverage as one line of names ("More: ..."), or None for the list
     outlets: int  # how many outlets covered it (each named once)
     dated: datetime | None  # first published well before the issue: shown beside the headline
 
+    def number(self, url: str | None) -> int | None:
+        """A sentence's article among `pieces`, from 1."""
+        return next((i for i, c in enumerate(self.pieces, 1) if c.url == url), None)
+
     @classmethod
     def of(cls, story: Story, issued: datetime, web: bool) -> StoryView:
         link = story.headline_url or story.url
         urls = {s.url for s in story.sentences}
-        originals = {c.outlet for c in story.outlets if c.copy_of is None}
-        alone = len(originals) == 1 and len(urls) == 1 and len({s.outlet for s in story.sentences}) == 1
+        originals = [c for c in story.outlets if c.copy_of is None]
+        alone = len({c.outlet for c in originals}) == 1 and len({s.outlet for s in story.sentences}) == 1
+        several = alone and (len(urls) > 1 or len(originals) > 1)
         names = list(dict.fromkeys(c.outlet for c in story.outlets))
         fold = not web and len(story.outlets) > FOLD_AFTER
         older = story.first_published is not None and story.first_published < issued - OLDER_THAN
         return cls(
             link=link,
             source=story.sentences[0].outlet if alone and story.sentences else None,
+            pieces=tuple(sorted(originals, key=lambda c: c.url != link)) if several else (),  # the headline's first
             copies=tuple((c, possessive(c.copy_of)) for c in story.outlets if c.copy_of),
             copied={
                 original: frozenset(c.outlet for c in story.outlets if c.copy_of == original)

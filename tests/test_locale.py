@@ -39,6 +39,7 @@ from test_render import (
     make_digest,
     make_story,
     one_outlet_story,
+    two_article_story,
     visible_text,
 )
 from test_site import SECRET, SECRET_ENV, csrf_of, link_in, running
@@ -164,7 +165,10 @@ def write_everything(locale: str, monkeypatch: pytest.MonkeyPatch, folder: Path)
     monkeypatch.setattr(i18n, "texts", lambda locale=i18n.DEFAULT: recorded)
     wide = make_story(7, outlets=6)  # more outlets than the email lists: folded into one line, a copy in it
     undated = replace(make_story(8), first_published=None)
-    digest = replace(make_digest(7), stories=(*make_digest(7).stories, wide, undated, one_outlet_story(copy=True)))
+    digest = replace(
+        make_digest(7),
+        stories=(*make_digest(7).stories, wide, undated, one_outlet_story(copy=True), two_article_story()),
+    )
     shapes = [
         render.render(digest, templates=TEMPLATES, locale=locale, archive_url=ARCHIVE, unsubscribe="u@example.org"),
         render.render(make_digest(2), templates=TEMPLATES, locale=locale),
@@ -290,6 +294,8 @@ def test_no_english_fixed_string_is_left(written: tuple[str, Written]) -> None:
         if set(forms(message)) <= set(ids):  # "Links:" is German too
             continue
         for msgid in ids:
+            if msgid in forms(message):  # French "2 articles" is the English plural too
+                continue
             pattern = english(msgid)
             found = pattern.search(seen) if pattern else None
             assert found is None, f"{locale}: English {found.group()!r} (from {key!r}) is left"

@@ -564,6 +564,50 @@ def test_a_one_outlet_story_names_its_outlet_once() -> None:
         assert "Coverage:" not in part and "First reported by" not in part
 
 
+def two_article_story() -> Story:
+    """Four sentences from two articles of one outlet (a report and its reactions piece, as a feed of one paper
+    gives them): the State of the Union shape of the Guardian feed in ../shared/eval/feeds."""
+    report = Credit("Northgate Courier", "https://northgate.example/speech", "The speech, line by line")
+    reactions = Credit("Northgate Courier", "https://northgate.example/reactions", "How the hall took the speech")
+    lines = tuple(Sentence(sentence_text(9, k), c.outlet, c.url) for k, c in enumerate((report, reactions) * 2))
+    return Story(
+        id="two",
+        headline=reactions.title or "",
+        url=report.url,
+        sentences=lines,
+        outlets=(report, reactions),
+        first_reported=report,
+        first_published=FIRST,
+        articles=2,
+        headline_url=reactions.url,
+        headline_outlet=reactions.outlet,
+    )
+
+
+def test_a_one_outlet_story_of_several_articles_names_it_once_and_cites_each_article() -> None:
+    """Found in a feed of one paper: "— The Guardian [3]" after every sentence, "Coverage: 1 outlet" and
+    "First reported by The Guardian" for a story of two Guardian pieces."""
+    rendered = do_render(replace(make_digest(1), stories=(two_article_story(),)))
+    seen, _ = visible_text(rendered.html)
+    for part in (seen, body(rendered.text)):
+        assert part.count("Northgate Courier") == 1, part
+        assert "From Northgate Courier · 2 articles" in part
+        assert "Coverage:" not in part and "First reported by" not in part
+    # The headline's article is listed first: each sentence cites its article by that number.
+    assert seen.index("How the hall took the speech") < seen.index("The speech, line by line")
+    cited = re.findall(r"\[(\d)\]", seen)
+    assert cited == ["2", "1", "2", "1"], seen
+    flat = " ".join(body(rendered.text).split())
+    assert f"{sentence_text(9, 0)} [2]" in flat and f"{sentence_text(9, 1)} [1]" in flat
+    assert "- How the hall took the speech [1] - The speech, line by line [2]" in flat
+    nav = {"index": "index.html", "rss": "r", "atom": "a"}
+    page = archive_page(
+        replace(make_digest(1), stories=(two_article_story(),)), templates=TEMPLATES, subject="s", nav=nav
+    )
+    assert 'href="https://northgate.example/reactions">[1]</a>' in page  # the archive links each citation
+    assert "From Northgate Courier · 2 articles" in visible_text(page)[0]
+
+
 def test_a_copy_is_said_in_one_line_where_the_reader_reads() -> None:
     rendered = do_render(replace(make_digest(1), stories=(one_outlet_story(copy=True),)))
     seen, _ = visible_text(rendered.html)
