@@ -144,7 +144,7 @@ def check(config_path: Path, no_smtp: bool) -> None:
     _print_health(config_path, result.sources, datetime.now(UTC))
     _failed_summary(len(result.sources), [row.location for row in result.sources if row.error])
     for channel in result.channels:
-        name = "SMTP" if channel.channel == "email" else "webhook"
+        name = {"email": "SMTP", "site": "site"}.get(channel.channel, "webhook")
         state = channel.detail if channel.problem is None else f"error: {channel.problem}"
         click.echo(f"{name} {channel.endpoint}: {state}")
     if not result.ok:

@@ -1,4 +1,5 @@
-"""`digest check`: every source tried now, and every channel's server (the SMTP login, each webhook's host).
+"""`digest check`: every source tried now, every channel's server (the SMTP login, each webhook's host), and
+with [site] the secret its links are signed with (what `digest run` and `digest serve` would stop on).
 
 Nothing is recorded, and a check before the first run creates no state file: it reads what the state recorded
 of each source, if there is a state.
@@ -6,7 +7,8 @@ of each source, if there is a state.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -15,13 +17,14 @@ import httpx
 from digest import pipeline, store
 from digest.channels import email
 from digest.config import Config, StateSettings
-from digest.errors import DeliveryError
+from digest.errors import ConfigError, DeliveryError
 from digest.models import FeedHealth
 
 
 @dataclass(frozen=True)
 class ChannelHealth:
-    """One channel endpoint: the SMTP server, or one webhook URL. `problem` is None when it answered."""
+    """One channel endpoint: the SMTP server, one webhook URL, or the readers' site's signing secret. `problem`
+    is None when it answered (or, for the secret, is set and long enough)."""
 
     channel: str
     endpoint: str
@@ -50,8 +53,10 @@ def check(
     smtp: bool = True,
     connect: email.Connect | None = None,
     transport: httpx.BaseTransport | None = None,
+    environ: Mapping[str, str] = os.environ,
 ) -> CheckResult:
-    """Try every source now and, optionally, the SMTP login; then every webhook's server. Nothing is recorded."""
+    """Try every source now and, optionally, the SMTP login; then every webhook's server, and the site's secret.
+    Nothing is recorded."""
     now = datetime.now(UTC)
     gathered = pipeline.gather(config.sources, limits=config.fetch, now=now, transport=transport)
     known = _recorded_health(config.state, [item.source.location for item in gathered.items])
@@ -59,7 +64,21 @@ def check(
     channels = [_smtp(config, connect)] if smtp else []
     hooks = dict.fromkeys(hook.url for digest in config.digests for hook in digest.webhooks)
     channels += [_webhook(url, config.webhook.timeout, transport) for url in hooks]
+    if config.site is not None:
+        channels.append(_site_secret(config, environ))
     return CheckResult(rows, tuple(channels))
+
+
+def _site_secret(config: Config, environ: Mapping[str, str]) -> ChannelHealth:
+    from digest.site.tokens import secret
+
+    assert config.site is not None
+    name = config.site.secret_env
+    try:
+        value = secret(config.site, environ)
+    except ConfigError as problem:
+        return ChannelHealth("site", f"secret {name}", str(problem))
+    return ChannelHealth("site", f"secret {name}", None, f"set ({len(value)} characters)")
 
 
 def _smtp(config: Config, connect: email.Connect | None) -> ChannelHealth:

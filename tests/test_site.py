@@ -437,6 +437,23 @@ def test_a_missing_secret_is_a_clear_config_error(tmp_path: Path, monkeypatch: p
     assert result.exit_code == 1 and "fewer than 16" in result.output
 
 
+def test_check_says_whether_the_secret_is_set_before_a_run_would_stop_on_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`digest check` is where an operator looks before the first run: it tests the secret too (left in #17)."""
+    path = site_config(tmp_path, free_port(), free_port())
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    missing = CliRunner().invoke(cli.main, ["check", "--no-smtp", "--config", str(path)])
+    assert missing.exit_code == 1
+    assert f"site secret {SECRET_ENV}: error: site.secret_env: the environment variable {SECRET_ENV}" in missing.output
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    ready = CliRunner().invoke(cli.main, ["check", "--no-smtp", "--config", str(path)])
+    assert ready.exit_code == 0, ready.output
+    assert f"site secret {SECRET_ENV}: set ({len(SECRET)} characters)" in ready.output
+    assert SECRET not in ready.output  # never the secret itself
+    assert not (tmp_path / "state.db").exists()
+
+
 def test_an_address_in_use_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(SECRET_ENV, SECRET)
     path = site_config(tmp_path, 25, free_port())
