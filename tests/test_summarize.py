@@ -182,6 +182,14 @@ def test_sentences_needing_context_lose_to_standalone_ones() -> None:
         ("The mayor said, however, that the budget would wait until spring.", False),
         ('"It was a hard year," said Anna Berg, the council\'s chair.', False),
         ("The council said on Monday that the work would start in May.", False),
+        # After a short opening phrase, or "these" pointing back (found in WikinewsSum dev summaries).
+        ("At present, they can only vote to dismiss the entire Commission.", True),
+        ("In 2003, it said it found seven research vessels and one submarine.", True),
+        ("The valuation of these facilities is pegged at a little over Rs 1,000 crore.", True),
+        ("For these reasons the stated probability can easily be inaccurate.", True),
+        ("In 2003, the ministry said it found seven research vessels.", False),
+        ("On Monday, Daniels told the court these were her own words.", False),
+        ("Most of these were built in the 1990s, the ministry said.", True),
     ],
 )
 def test_needs_context(sentence: str, expected: bool) -> None:

@@ -47,6 +47,12 @@ _OPENS_ON_CONTEXT = re.compile(
     r"|none|neither|both|whether|such|another|not)\b",
     re.I,
 )
+# The same after a short opening phrase ("At present, they ...", "In 2003, it said ..."), or a "these"/"those"
+# pointing back within the first words ("The valuation of these facilities ...").
+_REFERS_BACK = re.compile(
+    r"^[A-Z][\w'’.-]*(?:\s[\w'’.-]+){0,3},\s+(?:he|she|they|it|these|those)\b|^\S+(?:\s\S+){0,3}\s(?:these|those)\s[a-z]",
+    re.I,
+)
 _PRONOUN_SPEAKER = re.compile(r"""[,.!?]["”’]\s+(he|she|they)\s+(said|says|added|wrote|told|asked|noted)\b""")
 _BARE_QUOTE = re.compile(r"""^["“][^"“”]*["”]$""")  # a quotation with no speaker named
 _FIRST_PERSON = re.compile(r"\b(I|we|We|you|You|my|My|our|Our|your|Your|me|us)\b")  # a letter or a column
@@ -144,10 +150,12 @@ def is_whole(sentence: str) -> bool:
 
 
 def needs_context(sentence: str) -> bool:
-    """Reads badly on its own: opens on a pronoun or connective, ends on a bare "has not said", names a speaker
+    """Reads badly on its own: opens on a pronoun or connective (or has one just after a short opening phrase, or a
+    "these" pointing back), ends on a bare "has not said", names a speaker
     without what was said, quotes an unnamed or unknown speaker, or talks as "I" or "we" (a letter, a column)."""
     quotes_nobody = _PRONOUN_SPEAKER.search(sentence) or _BARE_QUOTE.match(sentence)
-    elliptical = _OPENS_ON_CONTEXT.match(sentence) or _ENDS_ELLIPTICAL.search(sentence) or _SAYS_NOTHING.match(sentence)
+    opening = _OPENS_ON_CONTEXT.match(sentence) or _REFERS_BACK.search(sentence)
+    elliptical = opening or _ENDS_ELLIPTICAL.search(sentence) or _SAYS_NOTHING.match(sentence)
     return bool(elliptical or quotes_nobody or _FIRST_PERSON.search(_QUOTED.sub("", sentence)))
 
 
