@@ -10,6 +10,7 @@ from conftest import SHARED_SEEDS
 
 from digest import pipeline
 from digest.cluster import cluster, find_copies
+from digest.cluster.corpus import Corpus
 from digest.models import Article, Cluster
 
 DAY = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
@@ -345,3 +346,25 @@ def test_an_outlets_template_words_do_not_tie_its_stories() -> None:
         for i, (title, words) in enumerate(posts)
     ]
     assert len(cluster(articles)) == 6
+
+
+def test_a_topic_word_in_every_article_of_one_outlet_is_not_its_template() -> None:
+    """A digest on one topic from one outlet (the Guardian's pieces chosen by "Trump") has the topic's name in
+    every article, each time in another place; only the words that keep their place ("Continue reading" last)
+    are the outlet's furniture (issue 13: "Trump" was taken for the Guardian's template, splitting its State
+    of the Union pieces into four stories)."""
+    stories = [
+        ("Trump lauds his first year", "The president spoke for an hour.\nTrump praised the economy."),
+        ("Senators react to the speech", "Trump was interrupted by applause.\nDemocrats sat on their hands."),
+        ("Late-night hosts mock the address", "Hosts laughed at the teleprompter.\nThey said Trump read well."),
+        ("A golf partner tells all", "The golfer said Trump cheats.\nHe has played with him for years."),
+        ("Tax suit over a Florida club", "A county disputes the bill.\nLawyers for Trump filed the suit on Monday."),
+        ("Memo release alarms the bureau", "Agents fear the memo.\nThe White House and Trump want it out."),
+    ]
+    articles = [
+        _article(i, title, f"{text}\nContinue reading...", outlet="The Guardian", published=DAY)
+        for i, (title, text) in enumerate(stories)
+    ]
+    corpus = Corpus(articles)
+    template = {corpus.vocabulary.names[term] for term in corpus.templates["The Guardian"]}
+    assert template == {"continu", "read"}

@@ -98,7 +98,7 @@ def test_state_of_the_union_pieces_are_one_story() -> None:
 
 
 @pytest.mark.skipif(not FEEDS.is_dir(), reason="../shared/eval/feeds is not beside the clone")
-@pytest.mark.xfail(strict=True, reason="issue 13: still 3 stories; short pieces on a topic share too little beyond it")
+@pytest.mark.xfail(strict=True, reason="issue 13: 2 stories; short pieces on a topic share too little beyond it")
 def test_state_of_the_union_is_one_story_beside_other_feeds_on_a_topic() -> None:
     gathered = pipeline.read_articles([str(FEEDS / name) for name in ("guardian.rss", "reddit-home.rss", "heise.atom")])
     query = select.parse_query('Trump OR "State of the Union" OR Facebook OR Microsoft')

@@ -1,6 +1,6 @@
 """The articles as integer arrays: stems of their titles and bodies in sentence-like segments, date and number
 features, the segments each outlet repeats across its stories (boilerplate: bylines, pitches, footers) and the
-words of its template (in most of its articles, rare elsewhere).
+words of its template (in most of its articles, rare elsewhere, each in one place).
 
 Copies and vectors are both read from this one representation, so they agree on what a word, a sentence and
 boilerplate are.
@@ -365,25 +365,74 @@ class Corpus:
 
 def _template_words(articles: Sequence[Article], texts: Sequence[Text]) -> dict[str, np.ndarray]:
     """Per outlet with TEMPLATE_ARTICLES different bodies or more, the words of its template ("submitted by",
-    "Advertise"): in more than TEMPLATE_SHARE of them, and at most a TEMPLATE_SPREAD as often elsewhere (a word
-    the other outlets use as much is the topic's, which the outlet shares, not its furniture)."""
-    seen: dict[str, dict[bytes | None, np.ndarray]] = defaultdict(dict)
+    "Advertise"): in more than TEMPLATE_SHARE of them, at most a TEMPLATE_SPREAD as often elsewhere (a word
+    the other outlets use as much is the topic's, which the outlet shares, not its furniture), and in one place
+    in as many (`_in_one_place`: a digest on one topic from one outlet has the topic's name in every article,
+    wherever each story puts it)."""
+    seen: dict[str, dict[bytes | None, Text]] = defaultdict(dict)
     for article, text in zip(articles, texts, strict=True):
-        seen[article.label].setdefault(text.body, np.unique(np.concatenate([text.title, text.words])))
-    found = [np.zeros(0, dtype=np.int64), *(t for bodies in seen.values() for t in bodies.values())]
-    everywhere = np.bincount(np.concatenate(found))
+        seen[article.label].setdefault(text.body, text)
+    used = {
+        label: [np.unique(np.concatenate([t.title, t.words])) for t in bodies.values()]
+        for label, bodies in seen.items()
+    }
+    everywhere = np.bincount(np.concatenate([np.zeros(0, dtype=np.int64), *chain.from_iterable(used.values())]))
     total = sum(len(bodies) for bodies in seen.values())
     templates = {}
     for outlet, bodies in seen.items():
         if len(bodies) < TEMPLATE_ARTICLES:
             continue
-        terms, counts = np.unique(np.concatenate(list(bodies.values())), return_counts=True)
+        terms, counts = np.unique(np.concatenate(used[outlet]), return_counts=True)
         share = counts / len(bodies)
         elsewhere = (everywhere[terms] - counts) / max(1, total - len(bodies))
         common = terms[(share > TEMPLATE_SHARE) & (elsewhere <= TEMPLATE_SPREAD * share)]
+        common = common[_in_one_place(common, list(bodies.values()))]
         if len(common):
             templates[outlet] = common
     return templates
+
+
+def _in_one_place(terms: np.ndarray, texts: Sequence[Text]) -> np.ndarray:
+    """Which of these terms stand in one place in more than TEMPLATE_SHARE of the texts: one position in the
+    title or one segment of the body, counted from the start or from the end. Furniture keeps its place (a
+    show's name opening each title, "submitted by" before the links, "Continue reading" last); a topic's word
+    moves with each story."""
+    if not len(terms):
+        return np.zeros(0, dtype=bool)
+    empty = np.zeros(0, dtype=np.int64)
+    titles = [text.title for text in texts]
+    title_lengths = np.array([len(title) for title in titles], dtype=np.int64)
+    segment_sizes = np.concatenate([empty, *(np.diff(text.bounds) for text in texts)])
+    segments = np.array([len(text.bounds) - 1 for text in texts], dtype=np.int64)
+    words = np.concatenate([empty, *titles, *(text.words for text in texts)])
+    owner = np.concatenate(
+        [
+            np.repeat(np.arange(len(texts)), title_lengths),
+            np.repeat(np.repeat(np.arange(len(texts)), segments), segment_sizes),
+        ]
+    )
+    wanted = np.isin(words, terms)
+    term = np.searchsorted(terms, words[wanted])
+    most = np.zeros(len(terms), dtype=np.int64)
+    for place in _places(title_lengths, segments, segment_sizes):
+        found = np.unique(np.stack([term, place[wanted], owner[wanted]]), axis=1)  # a text counts once a place
+        keys, texts_there = np.unique(found[:2], axis=1, return_counts=True)
+        np.maximum.at(most, keys[0], texts_there)
+    kept: np.ndarray = most > TEMPLATE_SHARE * len(texts)
+    return kept
+
+
+def _places(title_lengths: np.ndarray, segments: np.ndarray, segment_sizes: np.ndarray) -> list[np.ndarray]:
+    """Each word's place in its text (titles first, then bodies, as `_in_one_place` lays them out), counted
+    from the start and from the end: the position in the title (negative) or the body's segment."""
+    in_title = np.arange(title_lengths.sum()) - np.repeat(np.cumsum(title_lengths) - title_lengths, title_lengths)
+    in_body = np.arange(len(segment_sizes)) - np.repeat(np.cumsum(segments) - segments, segments)
+    title_from_end = np.repeat(title_lengths, title_lengths) - 1 - in_title
+    body_from_end = np.repeat(segments, segments) - 1 - in_body
+    return [
+        np.concatenate([-1 - in_title, np.repeat(in_body, segment_sizes)]),
+        np.concatenate([-1 - title_from_end, np.repeat(body_from_end, segment_sizes)]),
+    ]
 
 
 def _boilerplate(articles: Sequence[Article], texts: Sequence[Text]) -> dict[str, frozenset[int]]:
