@@ -159,9 +159,11 @@ def _by_turns(sources: Sequence[Source]) -> list[tuple[int, Source]]:
 
 
 def _origin(source: Source) -> str:
-    if not source.remote:
-        return "file"
-    parts = urlsplit(source.location)
+    return _url_origin(source.location) if source.remote else "file"
+
+
+def _url_origin(url: str) -> str:
+    parts = urlsplit(url)
     return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{parts.port or ''}"
 
 
@@ -185,9 +187,9 @@ class _Unreachable:
         self._lock = threading.Lock()
         self._why: dict[str, tuple[str, str]] = {}
 
-    def mark(self, origin: str, source: Source, result: FetchResult) -> None:
+    def mark(self, origin: str, tried: str, result: FetchResult) -> None:
         with self._lock:
-            self._why.setdefault(origin, (source.location, result.error or "cannot connect"))
+            self._why.setdefault(origin, (tried, result.error or "cannot connect"))
 
     def result(self, origin: str, source: Source) -> FetchResult | None:
         with self._lock:
@@ -224,8 +226,8 @@ def _fetch_one(
             if known is not None:
                 return known
             result, unreachable = _fetch_http(connections.client(), source, cache, limits, sleep)
-            if unreachable:
-                down.mark(origin, source, result)
+            if unreachable:  # the URL no connection was made to: a redirect's target may be another host
+                down.mark(_url_origin(unreachable), unreachable, result)
             return result
     except Exception as exc:  # a bug met by one source must cost that source, not the whole run
         logger.exception("fetching %s failed unexpectedly", source.location)
@@ -250,10 +252,11 @@ class _Failure(Exception):
 
 class _Retry(_Failure):
     """A transient failure: worth another try after `after` seconds (None: the backoff decides). `unreachable`:
-    no connection was made at all (no address for the name, refused, or no answer to connect)."""
+    the URL (the source's, or a redirect's target) no connection could be made to at all (no address for the
+    name, refused, or no answer to connect)."""
 
     def __init__(
-        self, message: str, hint: str, status: int | None = None, after: float | None = None, unreachable: bool = False
+        self, message: str, hint: str, status: int | None = None, after: float | None = None, unreachable: str = ""
     ) -> None:
         super().__init__(message, hint, status)
         self.after, self.unreachable = after, unreachable
@@ -265,14 +268,14 @@ def _fetch_http(
     cache: HttpCache | None,
     limits: FetchLimits,
     sleep: Callable[[float], None],
-) -> tuple[FetchResult, bool]:
-    """One source, retried with exponential backoff (or the server's Retry-After) within its deadline; and
-    whether its origin could not be connected to at all, on the last try."""
+) -> tuple[FetchResult, str]:
+    """One source, retried with exponential backoff (or the server's Retry-After) within its deadline; and the
+    URL no connection could be made to at all on the last try ("" when there is none)."""
     deadline = time.monotonic() + limits.deadline
     attempt = 0
     while True:
         try:
-            return _attempt(client, source, cache, limits, deadline), False
+            return _attempt(client, source, cache, limits, deadline), ""
         except _Retry as retry:
             backoff = min(limits.backoff * 2**attempt, limits.max_retry_wait)
             wait = backoff if retry.after is None else retry.after
@@ -282,13 +285,13 @@ def _fetch_http(
                 return retry.result(source), retry.unreachable
             if wait > limits.max_retry_wait:
                 retry.message += f"; the server asks to wait {wait:g} s, longer than [fetch] max_retry_wait"
-                return retry.result(source), False
+                return retry.result(source), ""
             if time.monotonic() + wait >= deadline:
                 retry.message += f"; no time left to try again within the {limits.deadline:g} s deadline"
                 return retry.result(source), retry.unreachable
             sleep(wait)
         except _Failure as failure:
-            return failure.result(source), False
+            return failure.result(source), ""
 
 
 def _attempt(
@@ -313,7 +316,7 @@ def _attempt(
             raise _Retry(
                 f"timed out (connect {limits.connect_timeout:g} s, read {limits.read_timeout:g} s)",
                 "the server is slow or down; digest tries again next run",
-                unreachable=isinstance(exc, httpx.ConnectTimeout),
+                unreachable=url if isinstance(exc, httpx.ConnectTimeout) else "",
             ) from None
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             raise _Failure(f"not a usable URL ({exc})", "check the URL in [[sources]]") from None
@@ -321,7 +324,7 @@ def _attempt(
             raise _Retry(
                 f"cannot connect ({exc or type(exc).__name__})",
                 "check the URL and the network",
-                unreachable=isinstance(exc, httpx.ConnectError),
+                unreachable=url if isinstance(exc, httpx.ConnectError) else "",
             ) from None
         # Only an unbroken run of permanent redirects from the configured URL says the feed has moved.
         permanent = permanent and response.status_code in _PERMANENT

@@ -223,6 +223,15 @@ def test_a_dead_origin_costs_one_sources_retries_not_every_sources() -> None:
     assert sleeps.waits == [0.01, 0.02]  # one source's backoff, not twenty
 
 
+def test_a_redirect_to_a_dead_host_marks_that_host_not_the_one_redirecting() -> None:
+    dead = f"http://127.0.0.1:{_closed_port()}/moved"
+    routes = {"/old": Reply(301, headers={"Location": dead}), "/feed": Reply(body=fixture("rss20.xml"))}
+    with LoopbackServer(routes) as server:
+        limits = replace(FAST, per_host=1, retries=0)
+        moved, live = fetch_all([Source.at(server.url("/old")), Source.at(server.url("/feed"))], limits=limits)
+    assert moved.error is not None and moved.error.startswith("cannot connect") and live.outcome == "ok"
+
+
 def test_connections_to_a_dead_origin_are_bounded_by_its_concurrent_sources() -> None:
     calls: list[str] = []
 
