@@ -231,7 +231,7 @@ class StoryView:
     dated: datetime | None  # first published well before the issue: shown beside the headline
 
     def number(self, url: str | None) -> int | None:
-        """A sentence's article among `pieces`, from 1."""
+        """A sentence's article among `pieces`, from 1 (None when the story lists no pieces)."""
         return next((i for i, c in enumerate(self.pieces, 1) if c.url == url), None)
 
     @classmethod
