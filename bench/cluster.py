@@ -1,6 +1,6 @@
 """Event clustering quality: digest's clusterer beside TF-IDF average-link and single-link baselines, same run.
 
-    python bench/cluster.py [--threshold T] [--sweep] [--no-cross] [--pairwise]
+    python bench/cluster.py [--threshold T] [--sweep] [--no-cross] [--pairwise] [--real-feeds]
 
 Scores ../shared/eval/ecbplus-dev.jsonl and the WikinewsSum stream with B-cubed, pairwise F1 and ARI from
 ../shared/eval/metrics.py. In-sample tables first: digest at its default threshold, the baselines at their
@@ -17,6 +17,11 @@ of the data and scored on another. Leave one set out (choose on ECB+ dev, score 
 in-sample is not a gain.
 
 `--pairwise` prints, in the same layout, a logistic pairwise model that was measured and not adopted.
+
+Last, real feeds with no labels, to be read rather than scored (`--real-feeds` prints only these): six feeds of
+../shared/eval/feeds clustered together, and the Guardian, reddit-home and heise feeds selected by a topic query
+(issue 13's State of the Union case); each group of more than one article by its headlines, so a change that
+joins unrelated stories or splits one shows as a changed line.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -41,7 +47,7 @@ from scipy.spatial.distance import squareform
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _eval import ecb_articles, metrics, wikinews_stream
+from _eval import ecb_articles, metrics, require_eval, wikinews_stream
 
 from digest.cluster import Settings, cluster, linking
 from digest.cluster.copies import originals, stand_ins
@@ -49,6 +55,7 @@ from digest.cluster.corpus import Corpus
 from digest.cluster.vectors import specific, tfidf
 from digest.models import Article
 from digest.pipeline import read_articles
+from digest.select import parse_query, select
 from digest.text import idf
 
 BASELINE_DISTANCE = 0.83  # the threshold the eval README reports as tuned for this baseline on ECB+ dev
@@ -390,13 +397,42 @@ def pairwise(ecb: Labelled, stream: Labelled) -> None:
         print(f"{'':<24} fitted on both: {shown}")
 
 
+REAL_FEEDS = ("guardian.rss", "heraldsun.rss", "rss-1.rss", "craigslist.rss", "reddit.rss", "feedburner.atom")
+TOPIC_FEEDS = ("guardian.rss", "reddit-home.rss", "heise.atom")
+TOPIC = 'Trump OR "State of the Union" OR Facebook OR Microsoft'
+
+
+def real_feeds() -> None:
+    """The groups digest makes of real feeds (no labels: read them)."""
+    feeds = require_eval() / "feeds"
+    together = read_articles([str(feeds / name) for name in REAL_FEEDS]).articles
+    on_topic = select(
+        read_articles([str(feeds / name) for name in TOPIC_FEEDS]).articles,
+        parse_query(TOPIC),
+        now=datetime(2030, 1, 1, tzinfo=UTC),
+    )
+    for title, articles in ((", ".join(REAL_FEEDS), together), (f"{', '.join(TOPIC_FEEDS)} on {TOPIC}", on_topic)):
+        stories = cluster(articles)
+        groups = sorted((c for c in stories if len(c.articles) > 1), key=lambda c: -len(c.articles))
+        print(
+            f"\nReal feeds, {title}: {len(articles)} articles, {len(stories)} stories, {len(groups)} of more than one"
+        )
+        for group in groups:
+            titles = [(a.title or a.id)[:40] for a in group.articles]
+            print(f"  {len(titles)}: " + " | ".join(titles[:4]) + (" ..." if len(titles) > 4 else ""))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threshold", type=float, help="our similarity threshold (default: the config default)")
     parser.add_argument("--sweep", action="store_true", help="score our clusterer over a range of thresholds")
     parser.add_argument("--no-cross", action="store_true", help="in-sample tables only")
     parser.add_argument("--pairwise", action="store_true", help="only the logistic pairwise model (not adopted)")
+    parser.add_argument("--real-feeds", action="store_true", help="only the groups of real feeds (no labels)")
     args = parser.parse_args()
+    if args.real_feeds:
+        real_feeds()
+        return
     ecb = ecb_articles()
     stream = wikinews_stream()
     if args.pairwise:
@@ -430,6 +466,7 @@ def main() -> None:
                 score(f"digest read as English t={threshold or Settings().threshold:.2f}", runs)
     if not args.no_cross:
         cross(ecb, stream)
+    real_feeds()
 
 
 if __name__ == "__main__":
