@@ -16,7 +16,7 @@ import httpx
 
 from digest import pipeline, store
 from digest.channels import email
-from digest.config import Config, StateSettings
+from digest.config import Config, SiteSettings, StateSettings
 from digest.errors import ConfigError, DeliveryError
 from digest.models import FeedHealth
 
@@ -65,17 +65,16 @@ def check(
     hooks = dict.fromkeys(hook.url for digest in config.digests for hook in digest.webhooks)
     channels += [_webhook(url, config.webhook.timeout, transport) for url in hooks]
     if config.site is not None:
-        channels.append(_site_secret(config, environ))
+        channels.append(_site_secret(config.site, environ))
     return CheckResult(rows, tuple(channels))
 
 
-def _site_secret(config: Config, environ: Mapping[str, str]) -> ChannelHealth:
+def _site_secret(site: SiteSettings, environ: Mapping[str, str]) -> ChannelHealth:
     from digest.site.tokens import secret
 
-    assert config.site is not None
-    name = config.site.secret_env
+    name = site.secret_env
     try:
-        value = secret(config.site, environ)
+        value = secret(site, environ)
     except ConfigError as problem:
         return ChannelHealth("site", f"secret {name}", str(problem))
     return ChannelHealth("site", f"secret {name}", None, f"set ({len(value)} characters)")
