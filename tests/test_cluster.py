@@ -368,3 +368,42 @@ def test_a_topic_word_in_every_article_of_one_outlet_is_not_its_template() -> No
     corpus = Corpus(articles)
     template = {corpus.vocabulary.names[term] for term in corpus.templates["The Guardian"]}
     assert template == {"continu", "read"}
+
+
+# A day of one paper's feed: unrelated short stories, two of which share only a city's name, and two reports of
+# one dam collapse. Invented; the shape is the Guardian feed of ../shared/eval/feeds, where such lone pairs
+# (a golf partner and a golf-club tax suit, two Oscar pieces) were joined.
+ONE_PAPER = [
+    ("Harbour ferries halted by dock workers' strike", "Dock workers walked out at dawn, halting every ferry."),
+    ("Museum returns bronze heads to Benin", "The museum handed back twelve bronze heads taken in 1897."),
+    ("Orcas learn to imitate human speech", "Researchers recorded a killer whale repeating hello and bye-bye."),
+    ("Teenagers trafficked to cannabis farms", "Police found boys from Hanoi enslaved on farms in three towns."),
+    ("Opposition leader's home attacked", "Gunmen threw grenades at Kalonzo Musyoka's house in Nairobi."),
+    ("Glee actor pleads guilty", "Mark Salling admitted the charges in a Los Angeles court and faces four years."),
+    ("Catalan leader caught admitting defeat", "Messages from Carles Puigdemont say the independence plan is over."),
+    ("Super blue blood moon seen across the globe", "Skywatchers caught a rare lunar trifecta over Asia."),
+    (
+        "NBA veteran injured in crash",
+        "Rasual Butler, the former Miami player, was hurt when his car hit a wall in Los Angeles.",
+    ),
+    ("Pentagon finds climate threat at 700 sites", "A survey of military sites found flooding endangers bases."),
+    (
+        "Dam collapse in Laos leaves hundreds missing",
+        "The Xe-Pian Xe-Namnoy dam in Attapeu province collapsed on Monday night, flooding six villages.",
+    ),
+    (
+        "Hundreds missing after Laos dam gives way",
+        "Floodwater from the collapsed Xe-Pian Xe-Namnoy dam swept through six villages in Attapeu province.",
+    ),
+]
+
+
+def test_two_stories_linked_only_to_each_other_need_more_than_a_place_name() -> None:
+    """A lone pair has no neighbourhood for local scaling to measure: its one weak link ("Los Angeles") used to
+    scale itself up to three times and join two unrelated stories; the dam collapse's two reports still join."""
+    articles = [
+        _article(i, title, text, outlet="The Paper", published=DAY + timedelta(hours=i))
+        for i, (title, text) in enumerate(ONE_PAPER)
+    ]
+    groups = [sorted(a.id for a in c.articles) for c in cluster(articles) if len(c.articles) > 1]
+    assert groups == [["a10", "a11"]]
