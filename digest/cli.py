@@ -257,7 +257,8 @@ def _print_explanations(result: pipeline.Preview) -> None:
         click.echo(f"{number}. {story.headline}")
         click.echo(f"   grouped by: {', '.join(story.terms) or '(one article)'}")
         for article, terms in result.matches.get(story.id, []):
-            click.echo(f"   - {article.label}: {article.title} (matched: {', '.join(terms)})")
+            why = f"matched: {', '.join(terms)}" if terms else "in the story, matched nothing itself"
+            click.echo(f"   - {article.label}: {article.title} ({why})")
 
 
 def _outlets(names: Iterable[str]) -> str:

@@ -1,7 +1,8 @@
-"""The only module that wires the stages together, in the order of the README's map: fetch -> parse -> select ->
-cluster -> summarize -> rank -> render -> send (over channels: email, webhooks) -> publish. Stages never import
-each other; everything they exchange is a digest.models object. The exactly-once bookkeeping of sending is
-digest/send.py's, the channels digest/channels/'s; this module only decides what goes where.
+"""The only module that wires the stages together, in the order of the README's map: fetch -> parse -> select
+(the window) -> cluster -> select (the topic) -> summarize -> rank -> render -> send (over channels: email,
+webhooks) -> publish. Stages never import each other; everything they exchange is a digest.models object. The
+exactly-once bookkeeping of sending is digest/send.py's, the channels digest/channels/'s; this module only
+decides what goes where.
 """
 
 from __future__ import annotations
@@ -132,15 +133,36 @@ def _build(
 ) -> tuple[Digest, dict[str, list[str]]]:
     """The digest, and the ids of the articles behind each of its stories (what gets marked as sent)."""
     query = query or select.parse_query(settings.topic)
-    on_topic = select.select(articles, query, now=now, max_age_days=settings.max_age_days)
-    fresh = [a for a in on_topic if a.id not in exclude]
-    sent = [a for a in on_topic if a.id in exclude and _recent(a, now, config.cluster.max_gap_days)]
-    clusters = clusterer.cluster(_not_republished(fresh, sent, config.cluster), config.cluster)
+    clusters = _on_topic(config, settings, articles, now, exclude, query)
     stories = [summarize.summarize(c, config.summary.words, config.summary.method) for c in clusters]
     ranked = rank.rank(continuity.follow_up(stories, earlier), settings.max_stories)
     members = {c.id: [a.id for a in c.articles] for c in clusters}
     digest = Digest(title=settings.title, topic=settings.topic, created=now, stories=tuple(ranked))
     return digest, {story.id: members[story.id] for story in ranked}
+
+
+def on_topic_clusters(
+    config: Config, articles: Sequence[Article], now: datetime, settings: DigestSettings | None = None
+) -> list[Cluster]:
+    """The stories of `articles` on the digest's topic, as clusters (before they are summarized)."""
+    settings = settings or config.digest
+    return _on_topic(config, settings, articles, now, frozenset(), select.parse_query(settings.topic))
+
+
+def _on_topic(
+    config: Config,
+    settings: DigestSettings,
+    articles: Sequence[Article],
+    now: datetime,
+    exclude: frozenset[str],
+    query: select.Query,
+) -> list[Cluster]:
+    """Every article of the window is grouped, then the topic keeps the stories it matches: grouped alone, the
+    topic's articles would be a small collection in which its own words look common (select's docstring)."""
+    candidates = select.window(articles, query, now=now, max_age_days=settings.max_age_days)
+    fresh = [a for a in candidates if a.id not in exclude]
+    sent = [a for a in candidates if a.id in exclude and _recent(a, now, config.cluster.max_gap_days)]
+    return select.on_topic(clusterer.cluster(_not_republished(fresh, sent, config.cluster), config.cluster), query)
 
 
 def _recent(article: Article, now: datetime, days: float) -> bool:

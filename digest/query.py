@@ -6,7 +6,7 @@ text, in Unicode's composed form (NFC) whichever form the feed used. A term in a
 (Chinese, Japanese, Thai) matches within a run of its script: there, nothing marks where a word ends.
 
 Not a stage: config checks every topic when it loads (so a bad one names its file and line), and select
-matches articles with it.
+picks stories with it (a story is on the topic when one of its articles matches).
 """
 
 from __future__ import annotations
@@ -62,6 +62,14 @@ class Query:
 
     def matches(self, article: Article) -> bool:
         return _evaluate(self.root, _haystack(article))
+
+    def rules_out(self, article: Article) -> bool:
+        """Whether the article fails the query because of what it puts after a NOT: such an article stays out
+        of a digest even when its story is on the topic (`AI NOT crypto` keeps a crypto piece out of an AI
+        story). One that matches is never ruled out (`(AI NOT crypto) OR blockchain` keeps a blockchain piece
+        that mentions crypto)."""
+        haystack = _haystack(article)
+        return not _evaluate(self.root, haystack) and any(_evaluate(n, haystack) for n in _negated(self.root))
 
     def explain(self, article: Article) -> list[str]:
         """The query terms found in the article (what made it match), in query order."""
@@ -192,6 +200,15 @@ def _terms(node: Node) -> Iterable[Term]:
     else:
         for child in node.operands:
             yield from _terms(child)
+
+
+def _negated(node: Node) -> Iterable[Node]:
+    """What the query puts after each NOT (not looking inside it: a NOT within a NOT is not an exclusion)."""
+    if isinstance(node, Not):
+        yield node.operand
+    elif not isinstance(node, Term):
+        for child in node.operands:
+            yield from _negated(child)
 
 
 def _haystack(article: Article) -> str:

@@ -1,14 +1,16 @@
-"""The topic query language and the selection window."""
+"""The topic query language, the selection window and the stories on the topic."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from digest import config, pipeline
 from digest.errors import QueryError
-from digest.models import Article
-from digest.select import parse_query, select
+from digest.models import Article, Cluster
+from digest.select import on_topic, parse_query, window
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 
@@ -56,7 +58,7 @@ def test_bad_queries_raise_query_error(bad: str) -> None:
     assert caught.value.hint
 
 
-def test_select_window_duplicates_and_exclusions() -> None:
+def test_the_window_keeps_each_article_once_within_its_age_on_the_topic_or_not() -> None:
     query = parse_query("AI")
     articles = [
         _article("AI news", days_old=1, ident="fresh"),
@@ -66,6 +68,86 @@ def test_select_window_duplicates_and_exclusions() -> None:
         _article("weather", days_old=1, ident="off"),
         _article("AI sent", days_old=1, ident="sent"),
     ]
-    chosen = select(articles, query, now=NOW, max_age_days=2, exclude=frozenset({"sent"}))
-    assert [a.id for a in chosen] == ["fresh", "undated"]
-    assert [a.id for a in select(articles, query, now=NOW)] == ["fresh", "old", "undated", "sent"]
+    chosen = window(articles, query, now=NOW, max_age_days=2, exclude=frozenset({"sent"}))
+    assert [a.id for a in chosen] == ["fresh", "undated", "off"]
+    assert [a.id for a in window(articles, query, now=NOW)] == ["fresh", "old", "undated", "off", "sent"]
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "ruled_out"),
+    [
+        ("AI NOT crypto", "a crypto exchange fails", True),  # what the query excludes stays out, beside its story
+        ("AI NOT crypto", "the chip maker's results", False),  # merely off the topic: may join its story
+        ("AI NOT crypto", "AI tools", False),
+        ("(AI NOT crypto) OR blockchain", "blockchain and crypto", False),  # it matches: never ruled out
+        ("AI -(crypto OR bitcoin)", "bitcoin falls", True),
+        ("AI NOT (sports NOT chess)", "chess and sports", False),  # a NOT within a NOT excludes nothing
+    ],
+)
+def test_the_window_leaves_out_only_what_a_not_excludes(query: str, text: str, ruled_out: bool) -> None:
+    assert parse_query(query).rules_out(_article(text)) is ruled_out
+    assert [a.id for a in window([_article(text)], parse_query(query), now=NOW)] == ([] if ruled_out else ["a"])
+
+
+def test_a_story_is_on_the_topic_when_one_of_its_articles_matches() -> None:
+    speech = _article("AI rules announced", ident="speech")
+    reaction = _article("Late-night hosts mocked the address", ident="reaction")
+    weather = _article("Rain all week", ident="weather")
+    clusters = [Cluster("c-weather", (weather,)), Cluster("c-speech", (reaction, speech))]
+    kept = on_topic(clusters, parse_query("AI"))
+    assert [c.id for c in kept] == ["c-speech"]
+    assert [a.id for a in kept[0].articles] == ["reaction", "speech"]
+
+
+# A day of one paper's feed (invented): three reports of one dam collapse, only two of which say "dam", a piece on
+# the collapse that is about football, and an unrelated story.
+COLLAPSE = [
+    (
+        "Dam collapse in Laos leaves hundreds missing",
+        "The Xe-Pian Xe-Namnoy dam in Attapeu province collapsed on "
+        "Monday night, flooding six villages and leaving hundreds missing.",
+    ),
+    (
+        "Hundreds missing after Laos dam gives way",
+        "Floodwater from the collapsed Xe-Pian Xe-Namnoy dam swept through "
+        "six villages in Attapeu province, and hundreds are missing.",
+    ),
+    (
+        "Rescuers reach Attapeu villages by boat",
+        "Boats reached the six villages of Attapeu province swept by the "
+        "Xe-Pian Xe-Namnoy floodwater on Monday night; hundreds are still missing.",
+    ),
+    (
+        "Attapeu football ground under water",
+        "The football ground of Attapeu province is under the floodwater of the "
+        "collapsed Xe-Pian Xe-Namnoy dam, which swept through six villages on Monday night.",
+    ),
+    ("Harbour ferries halted by dock workers' strike", "Dock workers walked out at dawn, halting every ferry."),
+]
+
+
+def _digest_on(tmp_path: Path, topic: str) -> list[list[str]]:
+    folder = tmp_path / "articles"
+    folder.mkdir(exist_ok=True)
+    for number, (title, text) in enumerate(COLLAPSE):
+        when = (NOW - timedelta(hours=10 - number)).isoformat()
+        front = f"---\ntitle: {title}\noutlet: The Paper\npublished: {when}\nurl: https://paper.example/{number}\n---\n"
+        (folder / f"{number}.md").write_text(front + text + "\n", encoding="utf-8")
+    (tmp_path / "config.toml").write_text(
+        f"[digest]\ntopic = '{topic}'\n\n[[sources]]\npath = \"{folder}\"\n\n"
+        '[email]\nfrom = "digest@example.org"\nto = ["a@example.org"]\n',
+        encoding="utf-8",
+    )
+    loaded = config.load(tmp_path / "config.toml")
+    articles = pipeline.gather(loaded.sources).articles
+    built = pipeline.build_digest(loaded, articles, NOW)
+    return [sorted(o.url.rsplit("/", 1)[1] for o in story.outlets if o.url) for story in built.stories]
+
+
+def test_a_story_on_the_topic_brings_its_articles_that_do_not_name_it(tmp_path: Path) -> None:
+    """The rescuers' report never says "dam"; it is part of the story all the same (issue 13)."""
+    assert _digest_on(tmp_path, "dam") == [["0", "1", "2", "3"]]
+
+
+def test_what_a_not_excludes_stays_out_of_its_story(tmp_path: Path) -> None:
+    assert _digest_on(tmp_path, "dam NOT football") == [["0", "1", "2"]]
