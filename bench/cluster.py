@@ -411,16 +411,17 @@ def real_feeds() -> None:
     gathered = window(read_articles([str(feeds / name) for name in TOPIC_FEEDS]).articles, query, now=datetime.now(UTC))
     alone = [a for a in gathered if query.matches(a)]
     cases = (
-        (", ".join(REAL_FEEDS), together, cluster(together)),
-        (f"{', '.join(TOPIC_FEEDS)} on {TOPIC}, as the digest groups them", alone, on_topic(cluster(gathered), query)),
-        (f"the same, its {len(alone)} matching articles grouped alone", alone, cluster(alone)),
+        (f"{', '.join(REAL_FEEDS)}: {len(together)} articles", cluster(together)),
+        (
+            f"{', '.join(TOPIC_FEEDS)} on {TOPIC}, as the digest groups them ({len(gathered)} articles, "
+            f"{len(alone)} matching)",
+            on_topic(cluster(gathered), query),
+        ),
+        (f"the same, its {len(alone)} matching articles grouped alone", cluster(alone)),
     )
-    for title, articles, stories in cases:
+    for title, stories in cases:
         groups = sorted((c for c in stories if len(c.articles) > 1), key=lambda c: -len(c.articles))
-        print(
-            f"\nReal feeds, {title}: {len(articles)} matching articles, {len(stories)} stories, "
-            f"{len(groups)} of more than one"
-        )
+        print(f"\nReal feeds, {title}: {len(stories)} stories, {len(groups)} of more than one")
         for group in groups:
             titles = [(a.title or a.id)[:40] for a in group.articles]
             print(f"  {len(titles)}: " + " | ".join(titles[:4]) + (" ..." if len(titles) > 4 else ""))

@@ -407,3 +407,43 @@ def test_two_stories_linked_only_to_each_other_need_more_than_a_place_name() -> 
     ]
     groups = [sorted(a.id for a in c.articles) for c in cluster(articles) if len(c.articles) > 1]
     assert groups == [["a10", "a11"]]
+
+
+# A day of a developer news feed: short unrelated items, three of which share only the trade's words ("open
+# source", "server", "platform"). Invented; the shape is heise developer's feed in ../shared/eval/feeds, where
+# a Parse shutdown and a WildFly release were joined on "Open Source", "Server" and "verfügbar".
+DEVELOPER_NEWS = [
+    ("Rust 1.7 adds hashing with custom algorithms", "The new release lets programs pick the hash function."),
+    ("Firefox 44 blocks unsigned add-ons", "Mozilla's browser now refuses extensions it has not signed."),
+    ("Node.js fixes two denial-of-service flaws", "Updates for every maintained branch close the holes."),
+    (
+        "Facebook shuts down its Parse platform",
+        "Developers who use the mobile backend have a year to move to their own database or to the Parse "
+        "server, now available as open source.",
+    ),
+    ("Angular 2 reaches beta", "Google's framework keeps its new template syntax for the final release."),
+    (
+        "SourceForge and Slashdot change hands again",
+        "The new owner, a web media company, wants to repair the hosting platform's name among open source projects.",
+    ),
+    ("Swift compiler moves to GitHub", "Apple's language takes pull requests from anyone."),
+    ("Docker buys a unikernel start-up", "The container company hires the team behind MirageOS."),
+    (
+        "Red Hat releases WildFly 10",
+        "The now available version 10 of the Java application server is the base of Red Hat's commercial "
+        "offering and the open source project's third major release since its new name.",
+    ),
+    ("Visual Studio Code gets a gallery", "Microsoft's editor lists plug-ins written by others."),
+    ("PHP 7 arrives a year late", "The interpreter doubles its speed on common benchmarks."),
+    ("GitLab offers free private repositories", "The code host matches a rival's new pricing."),
+]
+
+
+def test_a_few_stories_linked_only_among_themselves_need_more_than_the_trades_words() -> None:
+    """Three items linked only among themselves had no neighbourhood: their own weak links scaled each other up
+    to three times and joined two of them. Scaled as a handful of articles is, none joins."""
+    articles = [
+        _article(i, title, text, outlet="Dev News", published=DAY + timedelta(hours=i))
+        for i, (title, text) in enumerate(DEVELOPER_NEWS)
+    ]
+    assert [c for c in cluster(articles) if len(c.articles) > 1] == []

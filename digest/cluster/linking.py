@@ -9,10 +9,11 @@
    own words are not taken for the topic's.
 3. Local scaling: each similarity is divided by the geometric mean of both articles' mean similarity to their
    nearest neighbours (Zelnik-Manor and Perona's self-tuning affinity), but at least a floor set by the
-   collection: a share of its median article's scale, leaning towards a fixed floor in a small collection. Two
-   articles linked to nothing but each other are scaled by that fixed floor: a lone pair has no neighbourhood,
-   and its one link would otherwise scale itself up to NEIGHBOURS times (a one-paper feed's golf partner and
-   golf-club tax suit, two Oscar pieces).
+   collection: a share of its median article's scale, leaning towards a fixed floor in a small collection. A
+   few articles (NEIGHBOURS at most) linked to nothing but one another are scaled by that fixed floor: they
+   have no neighbourhood, and their own links would otherwise scale themselves up to NEIGHBOURS times (a
+   one-paper feed's golf partner and golf-club tax suit, two Oscar pieces; a tech feed's Parse shutdown and a
+   WildFly release, which share "open source" and "server").
 4. Weighted average-link agglomeration (a missing pair counts as 0, so one stray link cannot chain two events),
    run within each connected component of the links strong enough to merge anything, starting from each
    original with its near-copies. Two groups merge only if they are also at least half as close to each other
@@ -107,7 +108,7 @@ def _time_factors(
 
 def scales(first: np.ndarray, second: np.ndarray, similarity: np.ndarray, folded: np.ndarray) -> np.ndarray:
     """Per pair, the geometric mean of both articles' scale: mean similarity to their NEIGHBOURS nearest, at
-    least the collection's floor; at least SMALL_FLOOR for two articles linked to nothing but each other.
+    least the collection's floor; at least SMALL_FLOOR for a few articles linked to nothing but one another.
 
     Copies folded into an article count among its nearest, at similarity 1.
     """
@@ -121,12 +122,13 @@ def scales(first: np.ndarray, second: np.ndarray, similarity: np.ndarray, folded
     own = total / NEIGHBOURS
     scale = np.maximum(own, floor(own))
     scaled: np.ndarray = np.sqrt(scale[first] * scale[second])
-    # Two articles linked only to each other have no neighbourhood to measure: their scale would be made of
-    # their one link, which scales it to NEIGHBOURS whatever its strength. They are scaled as a handful of
-    # articles is, by SMALL_FLOOR.
-    links = np.bincount(nodes, minlength=len(folded)) + folded
-    alone = (links[first] == 1) & (links[second] == 1)
-    return np.where(alone, np.maximum(scaled, SMALL_FLOOR), scaled)
+    # Articles linked among no more than NEIGHBOURS of them (copies counted) have no neighbourhood to measure:
+    # their scale would be made of their own few links, which scales each up to NEIGHBOURS times whatever its
+    # strength. They are scaled as a handful of articles is, by SMALL_FLOOR.
+    component = components(len(folded), first, second)
+    linked = np.bincount(component, weights=1 + folded)
+    isolated = linked[component[first]] <= NEIGHBOURS
+    return np.where(isolated, np.maximum(scaled, SMALL_FLOOR), scaled)
 
 
 def floor(own: np.ndarray) -> float:
