@@ -160,7 +160,7 @@ def _on_topic(
     """Every article of the window is grouped, then the topic keeps the stories it matches: grouped alone, the
     topic's articles would be a small collection in which its own words look common (select's docstring)."""
     candidates = select.window(articles, query, now=now, max_age_days=settings.max_age_days)
-    fresh = [a for a in candidates if a.id not in exclude]
+    fresh = select.near_the_topic([a for a in candidates if a.id not in exclude], query, config.cluster.max_gap_days)
     sent = [a for a in candidates if a.id in exclude and _recent(a, now, config.cluster.max_gap_days)]
     return select.on_topic(clusterer.cluster(_not_republished(fresh, sent, config.cluster), config.cluster), query)
 

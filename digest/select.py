@@ -2,21 +2,23 @@
 article.
 
 The topic picks stories, not articles. `window` keeps every article of the age window (less those already sent
-and those the query rules out by a NOT), so that the cluster stage sees the day's news whatever the topic:
-grouped on their own, a topic's articles make a small collection in which the topic's own words look common
-and one story's pieces fall apart (issue 13). `on_topic` then keeps the stories one of whose articles matches;
-its other articles come with it (a reaction that never repeats the keyword is still part of the story).
+and those the query rules out by a NOT), and `near_the_topic` those of them published near an article on the
+topic, so that the cluster stage sees the news around the topic, not the topic alone: grouped on their own, a
+topic's articles make a small collection in which the topic's own words look common and one story's pieces
+fall apart (issue 13). `on_topic` then keeps the stories one of whose articles matches; its other articles come
+with it (a reaction that never repeats the keyword is still part of the story).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import bisect
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from digest.models import Article, Cluster
 from digest.query import AllOf, AnyOf, Node, Not, Query, Term, parse_query
 
-__all__ = ["AllOf", "AnyOf", "Node", "Not", "Query", "Term", "on_topic", "parse_query", "window"]
+__all__ = ["AllOf", "AnyOf", "Node", "Not", "Query", "Term", "near_the_topic", "on_topic", "parse_query", "window"]
 
 
 def window(
@@ -42,6 +44,25 @@ def window(
         if not query.rules_out(article):
             chosen[article.id] = article
     return list(chosen.values())
+
+
+def near_the_topic(articles: Sequence[Article], query: Query, days: float) -> list[Article]:
+    """The articles that match, and those published within `days` of one that does, in the order given.
+
+    Only these can share a story with the topic (the cluster stage rarely joins articles further apart), and
+    the bound keeps a digest of any age (`max_age_days = 0`) from grouping every off-topic article ever
+    stored. An undated article off the topic has no time to be near: it stays out, as before stories picked.
+    """
+    matching = [a for a in articles if query.matches(a)]
+    ids = {a.id for a in matching}
+    times = sorted(a.published.timestamp() for a in matching if a.published)
+    reach = days * 86400
+    return [a for a in articles if a.id in ids or (a.published and _within(times, a.published.timestamp(), reach))]
+
+
+def _within(times: list[float], moment: float, reach: float) -> bool:
+    index = bisect.bisect_left(times, moment - reach)
+    return index < len(times) and times[index] <= moment + reach
 
 
 def on_topic(clusters: Iterable[Cluster], query: Query) -> list[Cluster]:

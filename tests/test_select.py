@@ -10,7 +10,7 @@ import pytest
 from digest import config, pipeline
 from digest.errors import QueryError
 from digest.models import Article, Cluster
-from digest.select import on_topic, parse_query, window
+from digest.select import near_the_topic, on_topic, parse_query, window
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 
@@ -151,3 +151,15 @@ def test_a_story_on_the_topic_brings_its_articles_that_do_not_name_it(tmp_path: 
 
 def test_what_a_not_excludes_stays_out_of_its_story(tmp_path: Path) -> None:
     assert _digest_on(tmp_path, "dam NOT football") == [["0", "1", "2"]]
+
+
+def test_near_the_topic_keeps_what_was_published_within_the_gap_of_a_match() -> None:
+    articles = [
+        _article("AI news", days_old=5, ident="match"),
+        _article("weather", days_old=3, ident="near"),  # 2 days after the match
+        _article("weather", days_old=0, ident="far"),  # 5 days after it
+        _article("weather", ident="undated"),  # no time to be near
+        _article("AI again", ident="undated match"),
+    ]
+    near = near_the_topic(articles, parse_query("AI"), days=4)
+    assert [a.id for a in near] == ["match", "near", "undated match"]
