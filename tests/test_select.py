@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -126,7 +128,7 @@ COLLAPSE = [
 ]
 
 
-def _digest_on(tmp_path: Path, topic: str) -> list[list[str]]:
+def _config_on(tmp_path: Path, topic: str) -> Path:
     folder = tmp_path / "articles"
     folder.mkdir(exist_ok=True)
     for number, (title, text) in enumerate(COLLAPSE):
@@ -134,11 +136,15 @@ def _digest_on(tmp_path: Path, topic: str) -> list[list[str]]:
         front = f"---\ntitle: {title}\noutlet: The Paper\npublished: {when}\nurl: https://paper.example/{number}\n---\n"
         (folder / f"{number}.md").write_text(front + text + "\n", encoding="utf-8")
     (tmp_path / "config.toml").write_text(
-        f"[digest]\ntopic = '{topic}'\n\n[[sources]]\npath = \"{folder}\"\n\n"
+        f"[digest]\ntopic = '{topic}'\nmax_age_days = 0\n\n[[sources]]\npath = \"{folder}\"\n\n"
         '[email]\nfrom = "digest@example.org"\nto = ["a@example.org"]\n',
         encoding="utf-8",
     )
-    loaded = config.load(tmp_path / "config.toml")
+    return tmp_path / "config.toml"
+
+
+def _digest_on(tmp_path: Path, topic: str) -> list[list[str]]:
+    loaded = config.load(_config_on(tmp_path, topic))
     articles = pipeline.gather(loaded.sources).articles
     built = pipeline.build_digest(loaded, articles, NOW)
     return [sorted(o.url.rsplit("/", 1)[1] for o in story.outlets if o.url) for story in built.stories]
@@ -147,6 +153,20 @@ def _digest_on(tmp_path: Path, topic: str) -> list[list[str]]:
 def test_a_story_on_the_topic_brings_its_articles_that_do_not_name_it(tmp_path: Path) -> None:
     """The rescuers' report never says "dam"; it is part of the story all the same (issue 13)."""
     assert _digest_on(tmp_path, "dam") == [["0", "1", "2", "3"]]
+
+
+def test_preview_explain_says_which_article_came_with_its_story(tmp_path: Path) -> None:
+    path = _config_on(tmp_path, "dam")
+    done = subprocess.run(
+        [sys.executable, "-m", "digest", "preview", "--config", str(path), "--explain"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Rescuers reach Attapeu villages by boat (in the story, matched nothing itself)" in done.stdout
+    assert "Hundreds missing after Laos dam gives way (matched: dam)" in done.stdout
 
 
 def test_what_a_not_excludes_stays_out_of_its_story(tmp_path: Path) -> None:
