@@ -186,6 +186,16 @@ def test_html_is_sanitized_to_paragraphs_and_plain_text_stays_text() -> None:
     assert plain.title == "Plain text body" and plain.text == "Compare a < b and b > c.\n\nSecond paragraph."
 
 
+def test_html_escaped_twice_is_read_as_html_and_a_tag_named_in_a_sentence_stays_text() -> None:
+    """Reddit's text posts escape their HTML twice: one unescaping left `<div class="md">` as text, and the words
+    of that markup tied unrelated posts into one story (../shared/eval/feeds/reddit-atom.rss)."""
+    (post, question), _ = parse(_fixture("double-escaped.xml"))
+    assert (
+        post.text == "We pulled it out of the reeds on Sunday (photo).\n\nThe note is dated 1987.\n\nsubmitted by oar"
+    )
+    assert question.text == "I wrap each line in a <div> tag and it still sits left."
+
+
 def test_entries_without_links_have_no_url_and_stable_distinct_ids() -> None:
     articles, warnings = parse(_fixture("jsonfeed11.json"))
     assert [a.url for a in articles] == ["https://feeds.example/posts/jobs", None, None]

@@ -33,10 +33,22 @@ def html_to_text(markup: str) -> str:
     nh3 (html5ever) keeps only block tags and drops scripts and styles with their content; its output is
     well-formed, so what remains of a tag is exactly `<...>` and becomes a paragraph break.
     """
+    text = _visible(markup)
+    # Some publishers escape their HTML twice (Reddit's text posts: `&amp;lt;div class=...`), so that one
+    # unescaping leaves markup as text, whose words ("div", "href", "class") then tie unrelated posts together.
+    # Text that opens with a tag or a comment is read as HTML once more; a mention of a tag inside a sentence
+    # ("wrap it in a <div>") stays text.
+    return _visible(text) if _OPENS_WITH_MARKUP.match(text) else text
+
+
+def _visible(markup: str) -> str:
     if "<" not in markup:
         return paragraphs(control_free(html.unescape(markup)).split("\n\n"))
     blocks = _TAG.sub("\n\n", _CLEANER.clean(markup))
     return paragraphs(control_free(html.unescape(blocks)).split("\n\n"))
+
+
+_OPENS_WITH_MARKUP = re.compile(r"\s*<(?:!--|/?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>)")
 
 
 def paragraphs(chunks: Iterable[str]) -> str:
