@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from smtp_server import Handler, smtp_server
 
-from digest import config, pipeline
+from digest import config, pipeline, store
 from digest.errors import QueryError
 from digest.models import Article, Cluster
 from digest.select import near_the_topic, on_topic, parse_query, window
@@ -128,7 +129,7 @@ COLLAPSE = [
 ]
 
 
-def _config_on(tmp_path: Path, topic: str) -> Path:
+def _config_on(tmp_path: Path, topic: str, port: int = 25) -> Path:
     folder = tmp_path / "articles"
     folder.mkdir(exist_ok=True)
     for number, (title, text) in enumerate(COLLAPSE):
@@ -136,8 +137,9 @@ def _config_on(tmp_path: Path, topic: str) -> Path:
         front = f"---\ntitle: {title}\noutlet: The Paper\npublished: {when}\nurl: https://paper.example/{number}\n---\n"
         (folder / f"{number}.md").write_text(front + text + "\n", encoding="utf-8")
     (tmp_path / "config.toml").write_text(
-        f"[digest]\ntopic = '{topic}'\nmax_age_days = 0\n\n[[sources]]\npath = \"{folder}\"\n\n"
-        '[email]\nfrom = "digest@example.org"\nto = ["a@example.org"]\n',
+        f'[digest]\nname = "dams"\ntopic = \'{topic}\'\nmax_age_days = 0\n\n[[sources]]\npath = "{folder}"\n\n'
+        f'[email]\nfrom = "digest@example.org"\nto = ["a@example.org"]\nhost = "127.0.0.1"\nport = {port}\n'
+        'security = "none"\n\n[state]\npath = "state.db"\n',
         encoding="utf-8",
     )
     return tmp_path / "config.toml"
@@ -183,3 +185,22 @@ def test_near_the_topic_keeps_what_was_published_within_the_gap_of_a_match() -> 
     ]
     near = near_the_topic(articles, parse_query("AI"), days=4)
     assert [a.id for a in near] == ["match", "near", "undated match"]
+
+
+def test_an_article_that_came_with_its_story_is_sent_once_and_marked_sent(tmp_path: Path) -> None:
+    handler = Handler()
+    with smtp_server(handler) as port:
+        path = _config_on(tmp_path, "dam", port)
+        first = pipeline.run(config.load(path), now=NOW)
+        again = pipeline.run(config.load(path), now=NOW + timedelta(hours=2))
+    assert first.ok and len(handler.received) == 1
+    body = handler.received[0].message().get_body(("plain",))
+    assert body is not None and "https://paper.example/2" in body.get_content()  # the rescuers' report
+    with store.Store(config.load(path).state) as state:
+        assert sorted(_sent_urls(state, path)) == [f"https://paper.example/{n}" for n in range(4)]
+    assert again.reports[0].note == "nothing new; sent nothing"
+
+
+def _sent_urls(state: store.Store, path: Path) -> list[str]:
+    by_id = {a.id: a.url or "" for a in pipeline.gather(config.load(path).sources).articles}  # ids are hashes
+    return [by_id[i] for i in state.sent_articles("dams")]
