@@ -1,6 +1,6 @@
 """Directions measured for #14's summary targets, each scored held out as bench/summarize.py scores the default.
 
-    python bench/summarize_directions.py
+    python bench/summarize_directions.py [--new]
 
 Same data, budget, ROUGE and folds as bench/summarize.py --folds 5 (FOLD_SEED): a direction with constants has
 them chosen on the other folds only; the learned scorer is fit on the other folds only. Printed: the mean of
@@ -32,16 +32,31 @@ Added in session 5 (also held out, same folds):
   number, outlets in the cluster), and the concepts method's exact ILP covers the predicted weights;
 - the learned sentence scorer added to the centroid salience (weight 0-0.5 chosen on the other folds) instead of
   replacing it.
+
+Added in session 6 (printed first; `--new` prints only these), each over the default's grid (depth 10/30/60,
+title, phrase and lead weights, MMR 0.7), which is also printed alone as the row to beat:
+- the idf prior of the summary space (centroid.IDF_PRIOR: documents' worth of general English) in {0, 3, 10, 30,
+  100}, chosen by the folds with the grid;
+- surface-bigram agreement: a sentence's word bigrams as ROUGE-2 counts them (lower-cased, stemmed, stop words
+  kept), each by the share of the other articles using it, as the mean ("share") or the sum over the square root
+  of their number ("sqrt"); added to the salience (weight 0, .25, .5, 1 chosen by the folds) or in place of
+  _shared_phrases (consecutive content stems) at the phrase weight (.25, .75, 1.5);
+- an article-vote centroid: each article one vote (the unit mean of its sentences' vectors) instead of each
+  sentence one, alone, half and half, or chosen by the folds among {sentence, half, article};
+- the opening: MMR from the best sentence instead of opening with the best article lead, alone or chosen by
+  the folds (WikinewsSum articles carry no date, so the first report's lead never applies here).
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import statistics
 import sys
 from collections import Counter
-from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -74,6 +89,7 @@ class Prepared:
     space: centroid.Space
     usable: np.ndarray
     recall: np.ndarray
+    surface: dict[str, np.ndarray] = field(default_factory=dict)  # surface_bigrams, computed once per kind
 
     @property
     def originals(self) -> int:
@@ -96,12 +112,14 @@ def rouge(p: Prepared, chosen: Sequence[int]) -> Scores:
     return found
 
 
-def choose(p: Prepared, salience: np.ndarray, tuning: Tuning) -> list[int]:
-    """The default's selection over a given salience: standalone sentences, floor, opening lead, MMR."""
+def choose(p: Prepared, salience: np.ndarray, tuning: Tuning, lead_opens: bool = True) -> list[int]:
+    """The default's selection over a given salience: standalone sentences, floor, opening lead, MMR (from the
+    best sentence, whatever its position, when not `lead_opens`)."""
     usable = p.usable if p.usable.any() else np.ones(len(p.pool), dtype=bool)
     score = np.where(usable, salience, -np.inf)
     score[score < tuning.floor * score.max()] = -np.inf
-    opening = centroid._opening(p.pool, score, list(p.group.originals() or p.group.articles))
+    originals = list(p.group.originals() or p.group.articles)
+    opening = centroid._opening(p.pool, score, originals) if lead_opens else None
     return centroid._mmr(p.pool, p.space, score, BUDGET, opening, tuning.mmr_lambda)
 
 
@@ -499,13 +517,166 @@ def session_five(data: Sequence[Prepared]) -> None:
         report(f"centroid + learned score (share 0-0.5), MMR {mmr}", *fold_fitted(data, mixed_run))
 
 
+PRIORS = (0, 3, 10, 30, 100)
+Tokenize = Callable[[str], list[str]]
+
+
+@contextmanager
+def idf_prior(documents: int) -> Iterator[None]:
+    """centroid.IDF_PRIOR set to `documents` while the spaces are built."""
+    saved = centroid.IDF_PRIOR
+    centroid.IDF_PRIOR = documents
+    try:
+        yield
+    finally:
+        centroid.IDF_PRIOR = saved
+
+
+Variant = Callable[[Prepared, Tuning, float], np.ndarray]  # a salience given the tuning and an extra weight
+
+
+Row = tuple[Key, int, float, float, float, float, bool]  # variant, depth, title, phrase, lead, extra weight, opens
+
+
+def variant_table(
+    data: Mapping[Key, dict[int, list[Prepared]]],
+    salience: Variant,
+    weights: Sequence[float] = (0.0,),
+    phrases: Sequence[float] = (0.25, 0.75),
+    lead_opens: Sequence[bool] = (True,),
+) -> dict[Row[Key], list[Scores]]:
+    """The default's grid (depth, title, phrase, lead weights; MMR 0.7) over each prepared variant of the data
+    (a key of `data`: an idf prior, a vote), times the extra `weights` a salience may take."""
+    table = {}
+    for key, prepared in data.items():
+        grid = itertools.product(DEPTHS, (0.25, 0.75), phrases, (0.2, 0.6), weights, lead_opens)
+        for depth, title, phrase, lead, weight, opens in grid:
+            tuning = replace(DEFAULT, title_weight=title, phrase_weight=phrase, lead_weight=lead)
+            table[(key, depth, title, phrase, lead, weight, opens)] = [
+                rouge(p, choose(p, salience(p, tuning, weight), tuning, opens)) for p in prepared[depth]
+            ]
+    return table
+
+
+def default_salience(p: Prepared, tuning: Tuning, weight: float = 0.0) -> np.ndarray:
+    return centroid._salience(p.pool, p.space, p.originals, tuning)
+
+
+def surface_bigrams(p: Prepared, kind: str) -> np.ndarray:
+    """How far other articles of the cluster use a sentence's word bigrams as ROUGE-2 counts them (lower-cased,
+    stemmed, stop words kept): "share" is the mean over its bigrams of the share of the other articles using
+    each; "sqrt" sums those shares and divides by the square root of the bigrams' number (as _shared_phrases)."""
+    if kind not in p.surface:
+        pairs = [set(itertools.pairwise(textlib.stem(w) for w in textlib.words(c.text))) for c in p.pool]
+        by_article: list[set[tuple[str, str]]] = [set() for _ in range(p.originals)]
+        for c, found in zip(p.pool, pairs, strict=True):
+            by_article[c.article] |= found
+        df = Counter(pair for found in by_article for pair in found)
+        others = max(1, p.originals - 1)
+        shares = [[(df[pair] - 1) / others for pair in found] for found in pairs]
+        if kind == "share":
+            p.surface[kind] = np.array([statistics.fmean(s) if s else 0.0 for s in shares])
+        else:
+            p.surface[kind] = np.array([sum(s) / np.sqrt(max(1, len(s))) for s in shares])
+    return p.surface[kind]
+
+
+def surface_extra(kind: str) -> Variant:
+    def salience(p: Prepared, tuning: Tuning, weight: float) -> np.ndarray:
+        return default_salience(p, tuning) + weight * surface_bigrams(p, kind)
+
+    return salience
+
+
+def surface_phrases(kind: str) -> Variant:
+    """Surface bigrams in place of _shared_phrases, at the phrase weight."""
+
+    def salience(p: Prepared, tuning: Tuning, weight: float) -> np.ndarray:
+        unphrased = default_salience(p, replace(tuning, phrase_weight=0.0))
+        return unphrased + tuning.phrase_weight * surface_bigrams(p, kind)
+
+    return salience
+
+
+def article_vote(p: Prepared, share: float) -> Prepared:
+    """`p` with its centroid voted for by each article (the unit mean of its sentences' vectors) at `share`, by
+    each sentence (the default) at 1 - share."""
+    vectors = p.space.vectors
+    article = np.array([c.article for c in p.pool])
+    means = [_unit(np.asarray(vectors[article == a].sum(axis=0)).ravel()) for a in range(p.originals)]
+    by_article = _unit(np.sum(means, axis=0))
+    mixed_centroid = _unit(share * by_article + (1 - share) * p.space.centroid)
+    return replace(p, space=replace(p.space, centroid=mixed_centroid))
+
+
+def session_six(rows: Sequence[tuple[Cluster, str]], data: dict[int, list[Prepared]], tokenize: Tokenize) -> None:
+    """#14's last open item, held out: the idf prior, surface-bigram agreement, an article-vote centroid, the
+    opening."""
+    base = {"": data}
+    report("default grid (24 points, MMR 0.7)", *held_out(variant_table(base, default_salience)))
+    priors: dict[int, dict[int, list[Prepared]]] = {}
+    for prior in PRIORS:
+        if prior == centroid.IDF_PRIOR:
+            priors[prior] = data
+            continue
+        with idf_prior(prior):
+            priors[prior] = prepared(rows, tokenize)
+    table = variant_table(priors, default_salience)
+    report("idf prior {0,3,10,30,100} x default grid", *held_out(table))
+    chosen(table, slice(0, 2), "(prior, depth)")
+    for prior in PRIORS:
+        report(
+            f"  idf prior {prior} alone x default grid", *held_out({k: v for k, v in table.items() if k[0] == prior})
+        )
+    for kind in ("share", "sqrt"):
+        extra = variant_table(base, surface_extra(kind), weights=(0.0, 0.25, 0.5, 1.0))
+        report(f"+ surface bigrams ({kind}; 0, .25, .5, 1)", *held_out(extra))
+        chosen(extra, slice(5, 6), "(weight,)")
+        instead = variant_table(base, surface_phrases(kind), phrases=(0.25, 0.75, 1.5))
+        report(f"surface bigrams ({kind}) for shared phrases", *held_out(instead))
+    votes = {share: {d: [article_vote(p, share) for p in ps] for d, ps in data.items()} for share in (0.5, 1.0)}
+    report("article-vote centroid (1.0)", *held_out(variant_table({1.0: votes[1.0]}, default_salience)))
+    report("article-vote centroid (0.5)", *held_out(variant_table({0.5: votes[0.5]}, default_salience)))
+    voted = variant_table({0.0: data, **votes}, default_salience)
+    report("article/sentence vote {0, .5, 1} x grid", *held_out(voted))
+    chosen(voted, slice(0, 1), "(article share,)")
+    report(
+        "no forced opening: MMR from the best sentence",
+        *held_out(variant_table(base, default_salience, lead_opens=(False,))),
+    )
+    opened = variant_table(base, default_salience, lead_opens=(True, False))
+    report("lead opens or not, chosen by the folds", *held_out(opened))
+    chosen(opened, slice(6, 7), "(lead opens,)")
+
+
+def chosen(table: Mapping[Row[Key], list[Scores]], fields: slice, names: str) -> None:
+    """What each fold's training clusters choose (`names`: the fields of the key shown), then all clusters."""
+    count = len(next(iter(table.values())))
+
+    def best(clusters: Sequence[int]) -> Row[Key]:
+        return max(table, key=lambda c: statistics.fmean(table[c][i]["r1"] + table[c][i]["r2"] for i in clusters))
+
+    choices = [best([i for i in range(count) if i not in test])[fields] for test in folds(count, 5)]
+    print(f"{'':<4}{names} chosen per fold: {choices}; on all clusters: {best(range(count))[fields]}")
+
+
+def prepared(rows: Sequence[tuple[Cluster, str]], tokenize: Tokenize) -> dict[int, list[Prepared]]:
+    return {depth: [prepare(group, reference, depth, tokenize) for group, reference in rows] for depth in DEPTHS}
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--new", action="store_true", help="only the directions of session 6")
+    args = parser.parse_args()
     scorer = rouge_scorer.RougeScorer(["rouge2"], use_stemmer=True)
-    tokenize: Callable[[str], list[str]] = scorer._tokenizer.tokenize
+    tokenize: Tokenize = scorer._tokenizer.tokenize
     rows = clusters()
-    data = {depth: [prepare(group, reference, depth, tokenize) for group, reference in rows] for depth in DEPTHS}
+    data = prepared(rows, tokenize)
     print(f"WikinewsSum dev: {len(rows)} clusters, first {BUDGET} words, 5 folds (seed as bench/summarize.py)\n")
     print(f"{'direction':<46} 5-fold held out  in-sample\n{'':<46} R1      R2       R1      R2")
+    session_six(rows, data, tokenize)
+    if args.new:
+        return
     report("centroid salience, greedy (mmr_lambda 1.0)", *held_out(salience_table(data, None, (0.0,), 1.0)))
     report("centroid salience, MMR 0.7 (before)", *held_out(salience_table(data, None, (0.0,), 0.7)))
     for name, extra in (
