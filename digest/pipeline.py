@@ -134,7 +134,10 @@ def _build(
     """The digest, and the ids of the articles behind each of its stories (what gets marked as sent)."""
     query = query or select.parse_query(settings.topic)
     clusters = _on_topic(config, settings, articles, now, exclude, query)
-    stories = [summarize.summarize(c, config.summary.words, config.summary.method) for c in clusters]
+    stories = [
+        summarize.summarize(c, config.summary.words, config.summary.method, heads=select.matching(c, query))
+        for c in clusters
+    ]
     ranked = rank.rank(continuity.follow_up(stories, earlier), settings.max_stories)
     members = {c.id: [a.id for a in c.articles] for c in clusters}
     digest = Digest(title=settings.title, topic=settings.topic, created=now, stories=tuple(ranked))

@@ -18,7 +18,19 @@ from datetime import datetime, timedelta
 from digest.models import Article, Cluster
 from digest.query import AllOf, AnyOf, Node, Not, Query, Term, parse_query
 
-__all__ = ["AllOf", "AnyOf", "Node", "Not", "Query", "Term", "near_the_topic", "on_topic", "parse_query", "window"]
+__all__ = [
+    "AllOf",
+    "AnyOf",
+    "Node",
+    "Not",
+    "Query",
+    "Term",
+    "matching",
+    "near_the_topic",
+    "on_topic",
+    "parse_query",
+    "window",
+]
 
 
 def window(
@@ -67,4 +79,9 @@ def _within(times: list[float], moment: float, reach: float) -> bool:
 
 def on_topic(clusters: Iterable[Cluster], query: Query) -> list[Cluster]:
     """The stories on the topic: those with at least one article matching the query, in the order given."""
-    return [c for c in clusters if any(query.matches(a) for a in c.articles)]
+    return [c for c in clusters if matching(c, query)]
+
+
+def matching(story: Cluster, query: Query) -> frozenset[str]:
+    """The ids of the story's articles that match the query themselves (one of them heads the story)."""
+    return frozenset(a.id for a in story.articles if query.matches(a))

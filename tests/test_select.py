@@ -107,23 +107,23 @@ def test_a_story_is_on_the_topic_when_one_of_its_articles_matches() -> None:
 COLLAPSE = [
     (
         "Dam collapse in Laos leaves hundreds missing",
-        "The Xe-Pian Xe-Namnoy dam in Attapeu province collapsed on "
-        "Monday night, flooding six villages and leaving hundreds missing.",
+        "The Xe-Pian Xe-Namnoy dam in Attapeu province collapsed on Monday night. Six villages were flooded and "
+        "hundreds of people are missing, the provincial governor said.",
     ),
     (
         "Hundreds missing after Laos dam gives way",
-        "Floodwater from the collapsed Xe-Pian Xe-Namnoy dam swept through "
-        "six villages in Attapeu province, and hundreds are missing.",
+        "Floodwater burst through the Xe-Pian Xe-Namnoy hydropower dam in southern Laos on Monday night, sweeping "
+        "away houses in six villages of Attapeu. State media put the number of missing in the hundreds.",
     ),
     (
         "Rescuers reach Attapeu villages by boat",
-        "Boats reached the six villages of Attapeu province swept by the "
-        "Xe-Pian Xe-Namnoy floodwater on Monday night; hundreds are still missing.",
+        "Soldiers and volunteers in boats reached the six flooded villages of Attapeu province on Tuesday, a day "
+        "after the Xe-Pian Xe-Namnoy wall failed. Hundreds of people are still missing.",
     ),
     (
         "Attapeu football ground under water",
-        "The football ground of Attapeu province is under the floodwater of the "
-        "collapsed Xe-Pian Xe-Namnoy dam, which swept through six villages on Monday night.",
+        "The provincial football ground in Attapeu is under two metres of water from the collapsed Xe-Pian "
+        "Xe-Namnoy dam, and the league has called off its matches there.",
     ),
     ("Harbour ferries halted by dock workers' strike", "Dock workers walked out at dawn, halting every ferry."),
 ]
@@ -169,6 +169,23 @@ def test_preview_explain_says_which_article_came_with_its_story(tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     assert "Rescuers reach Attapeu villages by boat (in the story, matched nothing itself)" in done.stdout
     assert "Hundreds missing after Laos dam gives way (matched: dam)" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("topic", "headline"),
+    [
+        ("dam", "Dam collapse in Laos leaves hundreds missing"),
+        ("football", "Attapeu football ground under water"),
+        ("rescuers OR boat", "Rescuers reach Attapeu villages by boat"),
+    ],
+)
+def test_a_story_is_headed_by_an_article_on_the_topic(tmp_path: Path, topic: str, headline: str) -> None:
+    """The reader sees why the story is in the digest: one story of four articles whatever the topic, headed by
+    the title closest to the coverage among those that match."""
+    loaded = config.load(_config_on(tmp_path, topic))
+    built = pipeline.build_digest(loaded, pipeline.gather(loaded.sources).articles, NOW)
+    assert [(s.headline, s.articles) for s in built.stories] == [(headline, 4)]
+    assert built.stories[0].headline_url == f"https://paper.example/{[t for t, _ in COLLAPSE].index(headline)}"
 
 
 def test_what_a_not_excludes_stays_out_of_its_story(tmp_path: Path) -> None:

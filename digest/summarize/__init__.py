@@ -13,6 +13,8 @@ left. The method and every constant (`tuning`) are what 5-fold cross-validation 
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from digest.language import main_language
 from digest.models import SUMMARY_METHODS as METHODS
 from digest.models import Cluster, Story
@@ -48,8 +50,16 @@ __all__ = [
 ]
 
 
-def summarize(cluster: Cluster, words: int = 120, method: str = "centroid", tuning: Tuning = DEFAULT) -> Story:
-    """The Story of one cluster: headline and its article, attributed sentences within `words`, every outlet."""
+def summarize(
+    cluster: Cluster,
+    words: int = 120,
+    method: str = "centroid",
+    tuning: Tuning = DEFAULT,
+    heads: Collection[str] = (),
+) -> Story:
+    """The Story of one cluster: headline and its article, attributed sentences within `words`, every outlet.
+
+    `heads`: ids of the articles preferred for the headline (the digest's topic matched them)."""
     originals = cluster.originals() or cluster.articles
     language = main_language(a.language for a in originals)  # the cluster stage groups one language at a time
     candidates = pool(originals, tuning.per_article, language)
@@ -62,7 +72,7 @@ def summarize(cluster: Cluster, words: int = 120, method: str = "centroid", tuni
         chosen = ranked.select(candidates, method, words, language)
     credits = Credits(cluster, originals, language)
     first = first_dated(originals)
-    title, source = headline(originals, space.closeness, language)
+    title, source = headline(originals, space.closeness, language, heads)
     return Story(
         id=cluster.id,
         headline=title,

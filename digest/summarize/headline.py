@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from digest.models import Article
 from digest.summarize.sentences import clean_sentences
@@ -23,16 +23,22 @@ def clean_headline(title: str, outlet: str | None = None) -> str:
 
 
 def headline(
-    originals: Sequence[Article], closeness: Callable[[str], float], language: str | None = None
+    originals: Sequence[Article],
+    closeness: Callable[[str], float],
+    language: str | None = None,
+    heads: Collection[str] = (),
 ) -> tuple[str, Article | None]:
     """The title closest to what the coverage says most (`closeness`), and the article it is the title of.
 
     Only originals are given: a copy's title never heads a story. A title that several articles carry is the
-    site's name on every page, not a headline, unless it is all there is. With no title at all, the first
-    clean sentence stands in, and its article is the one linked.
+    site's name on every page, not a headline, unless it is all there is. Articles whose ids are in `heads`
+    (those on the digest's topic) are preferred when one has a title: a story that came in by one of its
+    articles is headed by it, so the reader sees why it is in the digest. With no title at all, the first clean
+    sentence stands in, and its article is the one linked.
     """
     titles = Counter(a.title for a in originals if a.title)
     titled = [a for a in originals if a.title and titles[a.title] == 1] or [a for a in originals if a.title]
+    titled = [a for a in titled if a.id in heads] or titled
     if not titled:
         opening = next(((s, a) for a in originals for s in clean_sentences(a.text, language)), None)
         return opening or ("Untitled", originals[0] if originals else None)
