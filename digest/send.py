@@ -311,16 +311,16 @@ class _Pass:
                     return self._pop_deferred()
                 if self.queue:
                     return self.queue.popleft(), 0
-                batch = self._claim(_BATCH)
-                if batch:
-                    self.queue.extend(batch[1:])
-                    return batch[0], 0
+                if claimed := self._claim_next():
+                    return claimed
                 if self.deferred:
                     wait = self.deferred[0].due - time.monotonic()
                 else:
                     until = self.state.held_elsewhere(self.issue.id, self.channel.name, self.owner, _now())
                     if until is None:
-                        return None
+                        # Another sender's lease may have run out since the claim above (it died): what it held
+                        # is ours now, so claim once more before calling this channel done.
+                        return self._claim_next()
                     wait = -1.0
             if wait >= 0:
                 self.channel.sleep(wait)
@@ -331,6 +331,14 @@ class _Pass:
                 # Another sender holds deliveries of this issue: wait for it to finish them, or for its lease
                 # to run out (it died) and take them over.
                 time.sleep(_POLL)
+
+    def _claim_next(self) -> tuple[Delivery, int] | None:
+        """A new batch claimed from the state: its first delivery, the rest queued (None: nothing to claim)."""
+        batch = self._claim(_BATCH)
+        if not batch:
+            return None
+        self.queue.extend(batch[1:])
+        return batch[0], 0
 
     def _claim(self, limit: int) -> list[Delivery]:
         issue, channel = self.issue.id, self.channel.name
