@@ -10,7 +10,7 @@ from conftest import SHARED_SEEDS
 
 from digest import pipeline
 from digest.cluster import cluster, find_copies
-from digest.cluster.corpus import Corpus
+from digest.cluster.corpus import Corpus, Vocabulary
 from digest.models import Article, Cluster
 
 DAY = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
@@ -131,6 +131,13 @@ def test_terms_are_words_as_written() -> None:
     oskel = next(c for c in clusters if any(a.id == "a10" for a in c.articles))
     assert "Oskel" in oskel.terms
     assert all(":" not in t for c in clusters for t in c.terms)
+
+
+def test_a_term_written_in_mixed_case_is_shown_so() -> None:
+    """heise's "MongoDB-basiertes" was shown as "MONGODB": neither lowercase nor capitalized was ever written."""
+    vocabulary = Vocabulary("de")
+    vocabulary.tokens("ein eigenes MongoDB-basiertes Angebot der NASA")
+    assert [vocabulary.cased(w) for w in ("mongodb", "nasa", "angebot")] == ["MongoDB", "NASA", "Angebot"]
 
 
 def test_same_input_in_any_order_gives_the_same_clusters() -> None:

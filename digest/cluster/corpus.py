@@ -121,6 +121,7 @@ class Vocabulary:
         self._commonness: list[float] = []  # id -> share of general-English documents using it (idf prior)
         self._unpriced: dict[int, str] = {}  # id -> its word, for the stems whose commonness is not asked yet
         self._forms: dict[str, None] = {}  # every other content word written, asked along (see `commonness`)
+        self._as_written: dict[str, str] = {}  # a content word lowercased -> as it was first written
         self._numbers = np.zeros(1024, dtype=bool)  # id -> whether it is all digits (grown by doubling)
 
     def tokens(self, text: str) -> np.ndarray:
@@ -156,6 +157,7 @@ class Vocabulary:
                 shown = word.removesuffix("'s").removesuffix("’s")
                 if _plainness(shown) < _plainness(self.shown[known]):
                     self.shown[known] = shown
+                self._as_written.setdefault(shown.lower(), shown)
             self.written[word] = known
         return known
 
@@ -195,10 +197,13 @@ class Vocabulary:
         return found
 
     def cased(self, lowered: str) -> str:
-        """A word as it is usually written: lowercase if ever so written (a common word), else capitalized."""
+        """A word as it is usually written: lowercase if ever so written (a common word), else capitalized, else
+        as it was first written ("MongoDB", "NASA")."""
         if lowered in self.written or not lowered[:1].isalpha():
             return lowered
-        return lowered.capitalize() if lowered.capitalize() in self.written else lowered.upper()
+        if lowered.capitalize() in self.written:
+            return lowered.capitalize()
+        return self._as_written.get(lowered, lowered.upper())
 
 
 def _plainness(written: str) -> int:
