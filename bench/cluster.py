@@ -415,7 +415,7 @@ def real_feeds() -> None:
         (
             f"{', '.join(TOPIC_FEEDS)} on {TOPIC}, as the digest groups them ({len(gathered)} articles, "
             f"{len(alone)} matching)",
-            on_topic(cluster(gathered), query),
+            [story for story, _ in on_topic(cluster(gathered), query)],
         ),
         (f"the same, its {len(alone)} matching articles grouped alone", cluster(alone)),
     )

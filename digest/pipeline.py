@@ -133,13 +133,10 @@ def _build(
 ) -> tuple[Digest, dict[str, list[str]]]:
     """The digest, and the ids of the articles behind each of its stories (what gets marked as sent)."""
     query = query or select.parse_query(settings.topic)
-    clusters = _on_topic(config, settings, articles, now, exclude, query)
-    stories = [
-        summarize.summarize(c, config.summary.words, config.summary.method, heads=select.matching(c, query))
-        for c in clusters
-    ]
+    found = _on_topic(config, settings, articles, now, exclude, query)
+    stories = [summarize.summarize(c, config.summary.words, config.summary.method, heads=m) for c, m in found]
     ranked = rank.rank(continuity.follow_up(stories, earlier), settings.max_stories)
-    members = {c.id: [a.id for a in c.articles] for c in clusters}
+    members = {c.id: [a.id for a in c.articles] for c, _ in found}
     digest = Digest(title=settings.title, topic=settings.topic, created=now, stories=tuple(ranked))
     return digest, {story.id: members[story.id] for story in ranked}
 
@@ -149,7 +146,7 @@ def on_topic_clusters(
 ) -> list[Cluster]:
     """The stories of `articles` on the digest's topic, as clusters (before they are summarized)."""
     settings = settings or config.digest
-    return _on_topic(config, settings, articles, now, frozenset(), select.parse_query(settings.topic))
+    return [c for c, _ in _on_topic(config, settings, articles, now, frozenset(), select.parse_query(settings.topic))]
 
 
 def _on_topic(
@@ -159,7 +156,7 @@ def _on_topic(
     now: datetime,
     exclude: frozenset[str],
     query: select.Query,
-) -> list[Cluster]:
+) -> list[tuple[Cluster, frozenset[str]]]:
     """Every article of the window is grouped, then the topic keeps the stories it matches: grouped alone, the
     topic's articles would be a small collection in which its own words look common (select's docstring)."""
     candidates = select.window(articles, query, now=now, max_age_days=settings.max_age_days)

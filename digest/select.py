@@ -25,7 +25,6 @@ __all__ = [
     "Not",
     "Query",
     "Term",
-    "matching",
     "near_the_topic",
     "on_topic",
     "parse_query",
@@ -77,11 +76,8 @@ def _within(times: list[float], moment: float, reach: float) -> bool:
     return index < len(times) and times[index] <= moment + reach
 
 
-def on_topic(clusters: Iterable[Cluster], query: Query) -> list[Cluster]:
-    """The stories on the topic: those with at least one article matching the query, in the order given."""
-    return [c for c in clusters if matching(c, query)]
-
-
-def matching(story: Cluster, query: Query) -> frozenset[str]:
-    """The ids of the story's articles that match the query themselves (one of them heads the story)."""
-    return frozenset(a.id for a in story.articles if query.matches(a))
+def on_topic(clusters: Iterable[Cluster], query: Query) -> list[tuple[Cluster, frozenset[str]]]:
+    """The stories on the topic, in the order given, each with the ids of its articles that match the query
+    themselves (one of them heads the story); a story with none is off the topic."""
+    found = ((c, frozenset(a.id for a in c.articles if query.matches(a))) for c in clusters)
+    return [(story, matching) for story, matching in found if matching]

@@ -98,8 +98,9 @@ def test_a_story_is_on_the_topic_when_one_of_its_articles_matches() -> None:
     weather = _article("Rain all week", ident="weather")
     clusters = [Cluster("c-weather", (weather,)), Cluster("c-speech", (reaction, speech))]
     kept = on_topic(clusters, parse_query("AI"))
-    assert [c.id for c in kept] == ["c-speech"]
-    assert [a.id for a in kept[0].articles] == ["reaction", "speech"]
+    assert [c.id for c, _ in kept] == ["c-speech"]
+    assert [a.id for a in kept[0][0].articles] == ["reaction", "speech"]
+    assert kept[0][1] == {"speech"}  # the article that matched: it heads the story
 
 
 # A day of one paper's feed (invented): three reports of one dam collapse, only two of which say "dam", a piece on
