@@ -17,6 +17,7 @@ from digest.summarize import (
     MIN_PER_ARTICLE,
     POOL_LIMIT,
     clean_headline,
+    clean_sentences,
     is_boilerplate,
     is_whole,
     needs_context,
@@ -207,6 +208,13 @@ def test_needs_context(sentence: str, expected: bool) -> None:
         ("The council approved the budget, and critics said the plan was …", False),
         ("The council approved the budget, and critics said the plan was...", False),
         ('The mayor said "we are ready and the budget is done.', False),
+        # German quotes open with „ and close with “; Polish ones close with ”; French ones are «…».
+        ("„Wir sind bereit“, sagte die Bürgermeisterin nach der Abstimmung am Montag.", True),
+        ("Die Bürgermeisterin sagte: „Wir sind bereit und der Haushalt steht.“", True),
+        ("„Jesteśmy gotowi”, powiedziała burmistrz po głosowaniu w poniedziałek.", True),
+        ("« Nous sommes prêts », a dit la maire après le vote de lundi.", True),
+        ("Die Bürgermeisterin sagte: „Wir sind bereit und der Haushalt steht.", False),
+        ('The mayor said we are ready, and the budget is done," she added on Monday.', False),
         ("Read more at [the council site](https://example.org/budget) on Monday.", False),
         ("Short one.", False),
     ],
@@ -226,6 +234,7 @@ def test_boilerplate_never_appears() -> None:
         "world politics tech business tabloid sports science health entertainment",
         "Curated by Humans | Summarized by Machines",
         "By Meng Yan",
+        "By Meng Yan (China Daily)",
         "Updated: 2004-05-24 22:21",
         "Home > Programs > Democracy Now!",
         "Or you can join Salon Premium today and read Salon without ads.",
@@ -234,6 +243,24 @@ def test_boilerplate_never_appears() -> None:
     ]:
         assert is_boilerplate(line), line
     assert not is_boilerplate("The council approved the budget on Monday by 31 votes to 9.")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # Sentences that open with "By" and a capital, as WikinewsSum dev's and ECB+'s sources do (our words).
+        "By midday Friday, more than 100,000 people had given money online to the relief effort.",
+        "By June 1974, the agency had its own budget and full legal standing.",
+        "By Saturday, several thousand Web sites had been infected.",
+        "By Christmas the river had fallen back below its banks.",
+        "By then the minister had resigned and left the country.",
+        "By using the new console, an administrator sees every server at once.",
+    ],
+)
+def test_a_sentence_opening_with_by_is_not_a_byline(sentence: str) -> None:
+    assert not is_boilerplate(sentence)
+    assert trim_opening(sentence) == sentence
+    assert list(clean_sentences(sentence)) == [sentence]
 
 
 def _shared_seed_furniture() -> list[str]:
@@ -390,6 +417,8 @@ WIRE = (
             "Former Boeing",
         ),
         ("Port Vila : Vanuatu's Prime Minister Serge Vohor was accused of assault.", "Vanuatu's"),
+        # A byline in mixed case before a date and a bar (Salon's pages in WikinewsSum dev, in our words).
+        ("By Dana Whitfield Dec. 8, 2004 | On June 15, 2003, a sergeant reported abuse.", "On June 15, 2003"),
         # A heading glued to the sentence after it (WikinewsSum dev's sources, in our words).
         ("Torino Scale The hazard rating says how likely an impact is and how bad.", "The hazard rating"),
         ("A Debate on the Future of Organized Labor A handful of union leaders threatened to leave.", "A handful"),

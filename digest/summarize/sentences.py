@@ -26,7 +26,7 @@ _BOILERPLATE = re.compile(
     |your\ email\ address\ will\ not|required\ fields\ are\ marked|share\ (this|on)|sign\ up\ for
     |subscribe\ (to|now|today)|click\ here|all\ rights\ reserved|\(photo\ (by|credit)|photo:|image:|getty\ images
     |curated\ by|summarized\ by|condensed\ by|advertisement|cookie|newsletter|previously,\ on
-    |related\ (stories|articles)|back\ to\ (top|main)|site\ license|^updated:|^by\ [A-Z][\w.'-]+(\s[A-Z][\w.'-]+){0,3}
+    |related\ (stories|articles)|back\ to\ (top|main)|site\ license|^updated:
     |(your|active|online)\ subscription|\blog\ ?in\b|\bsign\ in\b|registered\ user|without\ ads
     |advertise\ (in|with|on)|optimi[sz]ed\ for\ viewing|can\ be\ reached\ (at|via|by)|(purchase|view)\ this\ article
     |for\ (further|more)\ information,?\ (visit|see|go|call|contact)|^author:|^source$|^\W*$)""",
@@ -35,7 +35,7 @@ _BOILERPLATE = re.compile(
 _HASHTAGS = re.compile(r"(^|\s)#\w+(\s+#\w+)+")
 _BREADCRUMBS = re.compile(r"\s[>|»]\s.*\s[>|»]\s|^home\s[>|»]", re.I)  # "Home > News > World"
 # A question is not news: it asks what a summary should tell. Thai and Lao end a sentence with a space, not a stop.
-_ENDS_WELL = re.compile(r"""(?:[.!。！।۔]|[\u0e00-\u0eff])["'”’)」』]*$""")
+_ENDS_WELL = re.compile(r"""(?:[.!。！।۔]|[\u0e00-\u0eff])["'”“’»)」』]*$""")
 # Scripts written without spaces between words, and how many characters make about one word of English's
 # budget: a Chinese or Japanese word is about two characters, a Thai, Lao, Khmer or Burmese one about four.
 _SOUTHEAST_ASIAN = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]+")
@@ -86,6 +86,10 @@ _BYLINE = re.compile(
     r"^By\s+(?:[A-Z][A-Z.'-]+\s+){1,4}(?:(?:The\s+)?(?:Associated\s+Press|AP|Reuters|AFP)\s+)?"
     rf"(?:(?:Staff|Senior|Special)\s+)?(?:Writer|Correspondent|Reporter)?\s*{_NEXT}"
 )
+# "By Sidney Blumenthal Dec. 2, 2004 | ...", "By Meng Yan (China Daily)": a name after "By" and then nothing, a
+# date, a bar or a parenthesis. "By Friday, ...", "By June 1974, ..." and "By then ..." begin sentences.
+_NAME = rf"(?!(?:{_MONTH}|{_WEEKDAY})\b)[A-Z][\w'’.-]*"
+_BYLINE_NAME = re.compile(rf"^By\s+{_NAME}(?:\s+(?:{_NAME}|de|van|von|and)){{0,4}}\s*(?=$|[(|]|{_DATE})")
 _PLACE_LABEL = re.compile(rf"^[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s:\s+{_NEXT}")  # "Port Vila : "
 _AGENCY_DATELINE = re.compile(rf"\([A-Z][\w.]*(?:\s[A-Z][\w.]*){{0,2}}\)\s*(?:--?|–|—|:)\s+{_NEXT}")  # "(AP) - "
 _CITY_DATELINE = re.compile(  # "NEW LONDON, Conn. -- ", "WASHINGTON, Nov. 23 - ", "MUMBAI: "
@@ -105,7 +109,7 @@ _TITLE_SMALL = r"(?:of|the|and|in|on|for|to|a|an|at|by|with|from|vs\.?|&|-|–)"
 _GLUED_HEADING = re.compile(
     rf"^{_TITLE_WORD}(?:\s+(?:{_TITLE_WORD}|{_TITLE_SMALL})){{0,19}}\s+(?=(?:The|A|An)\s+[a-z])"
 )
-_OPENING_FURNITURE = (_TIMESTAMP, _PHOTO_CODE, _BYLINE, _PLACE_LABEL, _GLUED_HEADING)
+_OPENING_FURNITURE = (_TIMESTAMP, _PHOTO_CODE, _BYLINE, _BYLINE_NAME, _PLACE_LABEL, _GLUED_HEADING)
 _DATELINES = (_AGENCY_DATELINE, _CITY_DATELINE, _GLUED_DATELINE)
 
 
@@ -139,6 +143,8 @@ def is_boilerplate(sentence: str) -> bool:
     """Page furniture, share prompts, bylines, hashtag lines, navigation bars: never summary material."""
     if _BOILERPLATE.search(sentence) or _HASHTAGS.search(sentence) or _BREADCRUMBS.search(sentence):
         return True
+    if (byline := _BYLINE_NAME.match(sentence)) and re.fullmatch(r"\s*(?:\([^)]*\))?\s*", sentence[byline.end() :]):
+        return True
     tokens = sentence.split()
     # A run of lowercase words with no punctuation is a navigation bar, not prose.
     return len(tokens) >= 5 and sentence == sentence.lower() and not re.search(r"[.,;:!?]", sentence)
@@ -151,11 +157,11 @@ def is_whole(sentence: str) -> bool:
         return False
     first = sentence[0]
     uncased = first.isalpha() and first.lower() == first.upper()  # Chinese, Japanese, Thai, Arabic, Hebrew...
-    if not (first.isupper() or first.isdigit() or uncased or first in "\"“‘'「『«"):
+    if not (first.isupper() or first.isdigit() or uncased or first in "\"“„‘'「『«"):
         return False
     if sentence.endswith(("...", "…")) or _LINK.search(sentence):  # a teaser cut short; markup, not prose
         return False
-    return sentence.count('"') % 2 == 0 and sentence.count("“") == sentence.count("”")
+    return _quotes(sentence) == (0, 0)
 
 
 def needs_context(sentence: str) -> bool:
@@ -195,22 +201,52 @@ def clean_sentences(text: str, language: str | None = None) -> Iterator[str]:
         paragraph = paragraph.strip()
         if not paragraph or (len(paragraph.split()) <= FURNITURE_WORDS and is_boilerplate(paragraph)):
             continue
-        for sentence in _rejoined(textlib.sentences(paragraph, language)):
+        for sentence in _rejoined(paragraph, textlib.sentences(paragraph, language)):
             sentence = trim_opening(sentence)
             if is_whole(sentence) and not is_boilerplate(sentence):
                 yield sentence
 
 
-def _rejoined(sentences: list[str]) -> Iterator[str]:
-    """Punkt's sentences, with a split after a title it does not know ("Capt.", "Sen.") undone."""
-    pending = ""
+def _rejoined(paragraph: str, sentences: list[str]) -> Iterator[str]:
+    """Punkt's sentences of a paragraph, with a split after a title it does not know ("Capt.", "Sen.") undone:
+    spans of the paragraph, so a sentence joined again is still verbatim whatever spaces stood between."""
+    start = end = 0
+    pending = False
     for sentence in sentences:
-        pending = f"{pending} {sentence}" if pending else sentence
-        if not _ABBREVIATED.search(pending):
-            yield pending
-            pending = ""
+        found = paragraph.find(sentence, end)
+        found = found if found >= 0 else end  # Punkt's pieces are stripped substrings, in order
+        start = start if pending else found
+        end = found + len(sentence)
+        pending = bool(_ABBREVIATED.search(paragraph[start:end]))
+        if not pending:
+            yield paragraph[start:end]
     if pending:
-        yield pending
+        yield paragraph[start:end]
+
+
+def _quotes(text: str) -> tuple[int, int]:
+    """Quotes a text closes without opening them, and quotes it leaves open: English “…” and "…", German „…“,
+    Polish „…”, French «…», Japanese 「…」."""
+    unopened = 0
+    low = curly = guillemets = corner = 0
+    for char in text:
+        if char == "„":
+            low += 1
+        elif char == "“" and low:  # German: „ opens, “ closes
+            low -= 1
+        elif char == "“":
+            curly += 1
+        elif char == "”" and (curly or low):
+            curly, low = (curly - 1, low) if curly else (curly, low - 1)
+        elif char in "«「":
+            guillemets, corner = (guillemets + 1, corner) if char == "«" else (guillemets, corner + 1)
+        elif char == "»" and guillemets:
+            guillemets -= 1
+        elif char == "」" and corner:
+            corner -= 1
+        elif char in "”»」":
+            unopened += 1
+    return unopened, low + curly + guillemets + corner + text.count('"') % 2
 
 
 def pool(articles: Sequence[Article], per_article: int, language: str | None = None) -> list[Candidate]:
