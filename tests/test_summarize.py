@@ -19,6 +19,7 @@ from digest.summarize import (
     clean_headline,
     clean_sentences,
     is_boilerplate,
+    is_heading,
     is_whole,
     needs_context,
     pool,
@@ -243,6 +244,29 @@ def test_boilerplate_never_appears() -> None:
     ]:
         assert is_boilerplate(line), line
     assert not is_boilerplate("The council approved the budget on Monday by 31 votes to 9.")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # Lines of WikinewsSum dev's sources and the real feeds, in our words: a heading, a team sheet, a
+        # signature, a header, a citation.
+        ("Initiative for Andean Regional Road and River Integration.", True),
+        ("Riverton: Sam Ford (capt), Ian Marsh, Alex Shore, Ben Lowe (wkt), Cal Diaz, Tom Reed, Joe Park.", True),
+        ("Dr. Maria L. Ortega, Secretary of the Harbour Board.", True),
+        ("Council Record: March 3, 2005 (Assembly) Page A112-A118 Inquiry Into Harbour Leasing Ms. ORTEGA.", True),
+        ("Hale, B., & Moreno, C. (2011).", True),
+        ("Riverton FC v Lakeside Athletic 4.", True),
+        # Statements, however many names they hold.
+        ("Subsequently, Deputy Mayor Ortega reprimanded Director Hale.", False),
+        ("The others were Harbour Secretary Ann Lowe, Roads Secretary Tom Reed and Parks Secretary Joe Park.", False),
+        ("The council approved the budget on Monday by 31 votes to 9.", False),
+        ("Die Polizei nahm den Mann am Montag in Berlin fest.", False),
+        ("市议会周一以31票对9票通过了预算。", False),
+    ],
+)
+def test_is_heading(sentence: str, expected: bool) -> None:
+    assert is_heading(sentence) is expected
 
 
 @pytest.mark.parametrize(
