@@ -196,8 +196,9 @@ def best(table: dict[Candidate, list[Scores]], clusters: Sequence[int]) -> Candi
     return max(table, key=lambda c: statistics.fmean(table[c][i]["r1"] + table[c][i]["r2"] for i in clusters))
 
 
-def cross_validate(data: Sequence[tuple[Cluster, str]], k: int, words: int) -> tuple[Candidate, Scores]:
-    """K-fold cross-validation over GRID; prints each fold's choice and score, returns the all-cluster choice."""
+def cross_validate(data: Sequence[tuple[Cluster, str]], k: int, words: int) -> tuple[Candidate, Scores, Scores]:
+    """K-fold cross-validation over GRID; prints each fold's choice and score; returns the all-cluster choice,
+    the held-out mean of the FOLD_SEED split and that of REPEATS shuffles."""
     print(f"\n{k}-fold cross-validation over {len(GRID)} candidates (method and constants), chosen by R1 + R2")
     table = {c: per_cluster(ours(c[0], words, c[1]), data) for c in GRID}
     held_out: list[Scores] = []
@@ -212,7 +213,8 @@ def cross_validate(data: Sequence[tuple[Cluster, str]], k: int, words: int) -> t
     row(f"mean of the {k} folds", fold_mean)
     repeated = [fold_means(table, folds(len(data), k, FOLD_SEED + r)) for r in range(REPEATS)]
     spread = {key: [f[key] for f in repeated] for key in ("r1", "r2", "rl")}
-    row(f"mean of {REPEATS} shuffles of {k} folds", {key: statistics.fmean(v) for key, v in spread.items()})
+    shuffles_mean = {key: statistics.fmean(v) for key, v in spread.items()}
+    row(f"mean of {REPEATS} shuffles of {k} folds", shuffles_mean)
     print(
         f"{'  lowest, highest of the shuffles':<34} R1 {min(spread['r1']):.4f}-{max(spread['r1']):.4f}"
         f"  R2 {min(spread['r2']):.4f}-{max(spread['r2']):.4f}"
@@ -222,8 +224,13 @@ def cross_validate(data: Sequence[tuple[Cluster, str]], k: int, words: int) -> t
     for method in ("concepts", "centroid"):
         own = {c: v for c, v in table.items() if c[0] == method}
         row(f"{method} only, mean of the {k} folds", fold_means(own, folds(len(data), k)))
+        shuffled = [fold_means(own, folds(len(data), k, FOLD_SEED + r)) for r in range(REPEATS)]
+        row(
+            f"  over {REPEATS} shuffles",
+            {key: statistics.fmean(f[key] for f in shuffled) for key in ("r1", "r2", "rl")},
+        )
         row(f"{method} only, in-sample: {label(best(own, range(len(data))))}", mean(own[best(own, range(len(data)))]))
-    return overall, fold_mean
+    return overall, fold_mean, shuffles_mean
 
 
 def fold_means(table: dict[Candidate, list[Scores]], parts: Sequence[Sequence[int]]) -> Scores:
@@ -265,7 +272,8 @@ def _best_opening(group: Cluster, reference: str) -> Scores:
 
 
 def _greedy_oracle(group: Cluster, reference: str) -> Scores:
-    usable, chosen, used = _usable(group), [], 0
+    usable, used = _usable(group), 0
+    chosen: list[str] = []
     best: Scores = {"r1": 0.0, "r2": 0.0, "rl": 0.0}
     while True:
         fits = [u for u in usable if u[1] not in chosen and used + u[2] <= BUDGET]
@@ -360,8 +368,11 @@ def main() -> None:
             f"  RL {margins['rl']:+.1f}"
         )
     if args.folds:
-        _, held_out = cross_validate(data, args.folds, args.words)
-        print(f"targets (cross-validated): R1 >= 0.33 ({held_out['r1']:.4f}), R2 >= 0.115 ({held_out['r2']:.4f})")
+        _, split, shuffled = cross_validate(data, args.folds, args.words)
+        print(
+            f"targets (cross-validated; one split, {REPEATS} shuffles): R1 >= 0.33 ({split['r1']:.4f}, "
+            f"{shuffled['r1']:.4f}), R2 >= 0.115 ({split['r2']:.4f}, {shuffled['r2']:.4f})"
+        )
     if args.ceilings:
         ceilings(data)
     furniture(data, args.words)
