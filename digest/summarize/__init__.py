@@ -13,7 +13,7 @@ left. The method and every constant (`tuning`) are what 5-fold cross-validation 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from digest.language import main_language
 from digest.models import SUMMARY_METHODS as METHODS
@@ -24,6 +24,7 @@ from digest.summarize.headline import clean_headline, first_dated, headline
 from digest.summarize.sentences import (
     MIN_PER_ARTICLE,
     POOL_LIMIT,
+    Candidate,
     clean_sentences,
     is_boilerplate,
     is_heading,
@@ -47,6 +48,7 @@ __all__ = [
     "is_whole",
     "needs_context",
     "pool",
+    "reading_order",
     "summarize",
     "trim_opening",
 ]
@@ -79,7 +81,7 @@ def summarize(
         id=cluster.id,
         headline=title,
         url=originals[0].url if originals else None,
-        sentences=tuple(credits.sentence(candidates[i]) for i in chosen),
+        sentences=tuple(credits.sentence(candidates[i]) for i in reading_order(chosen, candidates)),
         outlets=tuple(credits.of(a) for a in cluster.articles),
         first_reported=credits.of(first) if first else None,
         first_published=first.published if first else None,
@@ -89,3 +91,16 @@ def summarize(
         headline_outlet=source.label if source else None,
         language=language,
     )
+
+
+def reading_order(chosen: Sequence[int], candidates: Sequence[Candidate]) -> list[int]:
+    """The chosen sentences with each article's in the order it wrote them: a method picks by importance, but a
+    later sentence of one article read before an earlier one loses what it builds on. Each place in the
+    summary keeps the article it had, so the opening stays first and the outlets' turns stay where they were."""
+    by_article: dict[int, list[int]] = {}
+    for index in chosen:
+        by_article.setdefault(candidates[index].article, []).append(index)
+    queues = {
+        article: iter(sorted(found, key=lambda i: candidates[i].position)) for article, found in by_article.items()
+    }
+    return [next(queues[candidates[index].article]) for index in chosen]

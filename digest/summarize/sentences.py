@@ -29,7 +29,8 @@ _BOILERPLATE = re.compile(
     |related\ (stories|articles)|back\ to\ (top|main)|site\ license|^updated:
     |(your|active|online)\ subscription|\blog\ ?in\b|\bsign\ in\b|registered\ user|without\ ads
     |advertise\ (in|with|on)|optimi[sz]ed\ for\ viewing|can\ be\ reached\ (at|via|by)|(purchase|view)\ this\ article
-    |for\ (further|more)\ information,?\ (visit|see|go|call|contact)|^author:|^source$|^\W*$)""",
+    |for\ (further|more)\ information,?\ (visit|see|go|call|contact)|^author:|^source$|^\W*$
+    |\bwas\ originally\ published\ (in|on)\ .+\ on\ medium\b|^the\ post\ .+\ appeared\ first\ on\ )""",
     re.I | re.X,
 )
 _PARENTHESES = re.compile(r"\([^)]*\)")
@@ -43,7 +44,11 @@ _ENDS_WELL = re.compile(r"""(?:[.!。！।۔]|[\u0e00-\u0eff])["'”“’»)�
 _SOUTHEAST_ASIAN = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]+")
 _UNSPACED = ((textlib.IDEOGRAPHIC, 2), (_SOUTHEAST_ASIAN, 4))
 _LINK = re.compile(r"https?://|\]\(")  # a raw URL or a Markdown link
-_ABBREVIATED = re.compile(r"\b([A-Z]|Capt|Col|Gen|Gov|Lt|Mr|Mrs|Ms|Dr|Rep|Sen|Sgt|St|No)\.$")
+# Titles and place words Punkt does not know end no sentence: "led by Rev.", "reached Mt." go on to a name.
+_ABBREVIATED = re.compile(
+    r"\b([A-Z]|Adm|Brig|Capt|Cmdr|Col|Cpl|Det|Dr|Fr|Ft|Gen|Gov|Hon|Insp|Lt|Maj|Messrs|Mme|Mr|Mrs|Ms|Msgr|Mt|No"
+    r"|Prof|Pvt|Rep|Rev|Rt|Sen|Sgt|St|Supt)\.$"
+)
 _OPENS_ON_CONTEXT = re.compile(
     r"^(he|she|they|it|this|that|these|those|but|and|so|also|however|meanwhile|still|yet|instead|then|nor"
     r"|none|neither|both|whether|such|another|not)\b",
