@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -38,11 +39,14 @@ HEADING_SHARE = 0.9  # capitalized words, after the first, that make a line a he
 _HASHTAGS = re.compile(r"(^|\s)#\w+(\s+#\w+)+")
 _BREADCRUMBS = re.compile(r"\s[>|»]\s.*\s[>|»]\s|^home\s[>|»]", re.I)  # "Home > News > World"
 # A question is not news: it asks what a summary should tell. Thai and Lao end a sentence with a space, not a stop.
-_ENDS_WELL = re.compile(r"""(?:[.!。！।۔]|[\u0e00-\u0eff])["'”“’»)」』]*$""")
+_ENDS_WELL = re.compile(r"""(?:[.!。！।۔]|[\u0e00-\u0eff])["'”“’»«)」』]*$""")
 # Scripts written without spaces between words, and how many characters make about one word of English's
 # budget: a Chinese or Japanese word is about two characters, a Thai, Lao, Khmer or Burmese one about four.
 _SOUTHEAST_ASIAN = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]+")
 _UNSPACED = ((textlib.IDEOGRAPHIC, 2), (_SOUTHEAST_ASIAN, 4))
+# Each quotation mark, and the marks it closes when one of them is open (else it opens a quote): English “…”,
+# German „…“ and »…«, Polish „…”, French «…», Swedish ”…” and »…», Japanese 「…」 and 『…』.
+_CLOSES = {"“": "„", "”": "“„”", "«": "»", "»": "«»", "」": "「", "』": "『", "„": "", "「": "", "『": ""}
 _LINK = re.compile(r"https?://|\]\(")  # a raw URL or a Markdown link
 # Titles and place words Punkt does not know end no sentence: "led by Rev.", "reached Mt." go on to a name.
 _ABBREVIATED = re.compile(
@@ -96,7 +100,9 @@ _BYLINE = re.compile(
 # "By Sidney Blumenthal Dec. 2, 2004 | ...", "By Meng Yan (China Daily)": a name after "By" and then nothing, a
 # date, a bar or a parenthesis. "By Friday, ...", "By June 1974, ..." and "By then ..." begin sentences.
 _NAME = rf"(?!(?:{_MONTH}|{_WEEKDAY})\b)[A-Z][\w'’.-]*"
-_BYLINE_NAME = re.compile(rf"^By\s+{_NAME}(?:\s+(?:{_NAME}|de|van|von|and)){{0,4}}\s*(?=$|[(|]|{_DATE})")
+_BY_NAMES = rf"^By\s+{_NAME}(?:\s+(?:{_NAME}|de|van|von|and)){{0,4}}\s*"
+_BYLINE_NAME = re.compile(rf"{_BY_NAMES}(?=$|[(|]|{_DATE})")
+_BYLINE_ALONE = re.compile(rf"{_BY_NAMES}(?:\([^)]*\)\s*)?$")
 _PLACE_LABEL = re.compile(rf"^[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s:\s+{_NEXT}")  # "Port Vila : "
 _AGENCY_DATELINE = re.compile(rf"\([A-Z][\w.]*(?:\s[A-Z][\w.]*){{0,2}}\)\s*(?:--?|–|—|:)\s+{_NEXT}")  # "(AP) - "
 _CITY_DATELINE = re.compile(  # "NEW LONDON, Conn. -- ", "WASHINGTON, Nov. 23 - ", "MUMBAI: "
@@ -151,7 +157,7 @@ def is_boilerplate(sentence: str) -> bool:
     """Page furniture, share prompts, bylines, hashtag lines, navigation bars: never summary material."""
     if _BOILERPLATE.search(sentence) or _HASHTAGS.search(sentence) or _BREADCRUMBS.search(sentence):
         return True
-    if (byline := _BYLINE_NAME.match(sentence)) and re.fullmatch(r"\s*(?:\([^)]*\))?\s*", sentence[byline.end() :]):
+    if _BYLINE_ALONE.match(sentence):
         return True
     tokens = sentence.split()
     # A run of lowercase words with no punctuation is a navigation bar, not prose.
@@ -182,11 +188,11 @@ def is_whole(sentence: str) -> bool:
         return False
     first = sentence[0]
     uncased = first.isalpha() and first.lower() == first.upper()  # Chinese, Japanese, Thai, Arabic, Hebrew...
-    if not (first.isupper() or first.isdigit() or uncased or first in "\"“„‘'「『«"):
+    if not (first.isupper() or first.isdigit() or uncased or first in "\"“„”‘'「『«»"):
         return False
     if sentence.endswith(("...", "…")) or _LINK.search(sentence):  # a teaser cut short; markup, not prose
         return False
-    return _quotes(sentence) == (0, 0)
+    return _unbalanced_quotes(sentence) == 0
 
 
 def needs_context(sentence: str) -> bool:
@@ -249,29 +255,17 @@ def _rejoined(paragraph: str, sentences: list[str]) -> Iterator[str]:
         yield paragraph[start:end]
 
 
-def _quotes(text: str) -> tuple[int, int]:
-    """Quotes a text closes without opening them, and quotes it leaves open: English “…” and "…", German „…“,
-    Polish „…”, French «…», Japanese 「…」."""
-    unopened = 0
-    low = curly = guillemets = corner = 0
+def _unbalanced_quotes(text: str) -> int:
+    """Quotation marks of a text left without their pair."""
+    still_open: Counter[str] = Counter()
     for char in text:
-        if char == "„":
-            low += 1
-        elif char == "“" and low:  # German: „ opens, “ closes
-            low -= 1
-        elif char == "“":
-            curly += 1
-        elif char == "”" and (curly or low):
-            curly, low = (curly - 1, low) if curly else (curly, low - 1)
-        elif char in "«「":
-            guillemets, corner = (guillemets + 1, corner) if char == "«" else (guillemets, corner + 1)
-        elif char == "»" and guillemets:
-            guillemets -= 1
-        elif char == "」" and corner:
-            corner -= 1
-        elif char in "”»」":
-            unopened += 1
-    return unopened, low + curly + guillemets + corner + text.count('"') % 2
+        if char in _CLOSES:
+            closed = next((mark for mark in _CLOSES[char] if still_open[mark]), None)
+            if closed:
+                still_open[closed] -= 1
+            else:
+                still_open[char] += 1
+    return sum(still_open.values()) + text.count('"') % 2
 
 
 def pool(articles: Sequence[Article], per_article: int, language: str | None = None) -> list[Candidate]:
