@@ -1,6 +1,6 @@
 """Directions measured for #14's summary targets, each scored held out as bench/summarize.py scores the default.
 
-    python bench/summarize_directions.py [--new]
+    python bench/summarize_directions.py [--new] [--seven]
 
 Same data, budget, ROUGE and folds as bench/summarize.py --folds 5 (FOLD_SEED): a direction with constants has
 them chosen on the other folds only; the learned scorer is fit on the other folds only. Printed: the mean of
@@ -45,12 +45,19 @@ title, phrase and lead weights, MMR 0.7), which is also printed alone as the row
   sentence one, alone, half and half, or chosen by the folds among {sentence, half, article};
 - the opening: MMR from the best sentence instead of opening with the best article lead, alone or chosen by
   the folds (WikinewsSum articles carry no date, so the first report's lead never applies here).
+
+Added in session 7 (`--seven` prints only these; held out over 20 shuffles of the folds, as bench/summarize.py
+now also reports), each over the default's grid: cross-article support (a sentence's highest cosine to another
+article's sentence), news cues (a time expression, a reporting verb), opening its paragraph, biased LexRank
+(a random walk on the cosines teleporting to the salience), an exact knapsack of the salience with no two
+near-repeats, MMR at 0.5 / 0.85 / 1.0, and needs_context with none or one of its rules removed.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import re
 import statistics
 import sys
 from collections import Counter
@@ -62,17 +69,19 @@ from typing import TypeVar
 
 import numpy as np
 from rouge_score import rouge_scorer
+from scipy.optimize import Bounds, LinearConstraint, milp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _eval import metrics
-from summarize import BUDGET, clusters, folds
+from summarize import BUDGET, FOLD_SEED, REPEATS, clusters, folds
 
 from digest import text as textlib
 from digest.models import Cluster
 from digest.summarize import DEFAULT, Tuning, centroid, concepts, pool
-from digest.summarize.sentences import Candidate, needs_context
+from digest.summarize import sentences as pool_rules
+from digest.summarize.sentences import Candidate, clean_sentences, needs_context
 
 DEPTHS = (10, 30, 60)
 Scores = dict[str, float]
@@ -271,14 +280,15 @@ def summary(scores: Sequence[Scores]) -> Scores:
     return {k: statistics.fmean(s[k] for s in scores) for k in ("r1", "r2")}
 
 
-def held_out(table: Mapping[Key, list[Scores]]) -> tuple[Scores, Scores]:
-    """Mean of the folds' held-out means (choice on the other folds), and the all-cluster choice in-sample."""
+def held_out(table: Mapping[Key, list[Scores]], shuffles: int = 1) -> tuple[Scores, Scores]:
+    """Mean of the folds' held-out means (choice on the other folds), over `shuffles` splits (FOLD_SEED, +1, ...),
+    and the all-cluster choice in-sample."""
 
     def best(clusters: Sequence[int]) -> Key:
         return max(table, key=lambda c: statistics.fmean(table[c][i]["r1"] + table[c][i]["r2"] for i in clusters))
 
     count = len(next(iter(table.values())))
-    parts = folds(count, 5)
+    parts = [test for r in range(shuffles) for test in folds(count, 5, FOLD_SEED + r)]
     means = [summary([table[best([i for i in range(count) if i not in test])][i] for i in test]) for test in parts]
     return {k: statistics.fmean(m[k] for m in means) for k in ("r1", "r2")}, summary(table[best(range(count))])
 
@@ -664,9 +674,159 @@ def prepared(rows: Sequence[tuple[Cluster, str]], tokenize: Tokenize) -> dict[in
     return {depth: [prepare(group, reference, depth, tokenize) for group, reference in rows] for depth in DEPTHS}
 
 
+# Session 7: each direction over the default's grid, held out over REPEATS shuffles of the folds.
+_TIME = re.compile(
+    r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|yesterday|today|tonight|last (?:week|month|year|night)"
+    r"|this (?:week|month|morning)|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}\b)",
+    re.I,
+)
+_REPORTING = re.compile(r"\b(?:said|says|announced|told|according to|reported|confirmed|stated)\b")
+
+
+def cross_support(p: Prepared) -> np.ndarray:
+    """Each sentence's highest cosine to a sentence of another article: a fact more than one outlet reports."""
+    article = np.array([c.article for c in p.pool])
+    if not len(article):
+        return np.zeros(0)
+    others = np.where(article[:, None] != article[None, :], p.space.similarity, 0.0)
+    support: np.ndarray = others.max(axis=1)
+    return support
+
+
+def news_cues(p: Prepared) -> np.ndarray:
+    """Half for a time expression ("on Monday", "Nov. 23"), half for a reporting verb ("said", "announced")."""
+    return np.array([(bool(_TIME.search(c.text)) + bool(_REPORTING.search(c.text))) / 2 for c in p.pool])
+
+
+def paragraph_first(p: Prepared) -> np.ndarray:
+    """1 for a sentence that opens its paragraph (the paragraph's first clean sentence)."""
+    firsts = set()
+    for article in p.group.originals() or p.group.articles:
+        for paragraph in article.text.split("\n"):
+            found = next(clean_sentences(paragraph), None)
+            if found:
+                firsts.add(" ".join(found.split()))
+    return np.array([float(" ".join(c.text.split()) in firsts) for c in p.pool])
+
+
+def added(feature: Callable[[Prepared], np.ndarray]) -> Variant:
+    def salience(p: Prepared, tuning: Tuning, weight: float) -> np.ndarray:
+        return default_salience(p, tuning) + weight * feature(p)
+
+    return salience
+
+
+def biased_lexrank(damping: float) -> Variant:
+    """LexRank's random walk on the sentences' cosines, teleporting to the default's salience (Otterbacher et
+    al. 2005's biased LexRank): a sentence like many salient ones gains. Rescaled to the salience's maximum."""
+
+    def salience(p: Prepared, tuning: Tuning, weight: float) -> np.ndarray:
+        base = default_salience(p, tuning)
+        n = len(p.pool)
+        if not n:
+            return base
+        links = p.space.similarity.copy()
+        np.fill_diagonal(links, 0.0)
+        sums = links.sum(axis=1, keepdims=True)
+        walk = np.where(sums > 0, links / np.where(sums > 0, sums, 1.0), 1.0 / n)
+        bias = np.maximum(base, 0.0)
+        bias = bias / bias.sum() if bias.sum() > 0 else np.full(n, 1.0 / n)
+        rank = np.full(n, 1.0 / n)
+        for _ in range(50):
+            rank = (1 - damping) * bias + damping * (walk.T @ rank)
+        scaled: np.ndarray = rank / rank.max() * base.max()
+        return scaled
+
+    return salience
+
+
+def knapsack(p: Prepared, tuning: Tuning, redundant: float = 0.5) -> list[int]:
+    """The default's salience (per word times words / 20) summed over a set chosen exactly within the budget
+    (scipy's HiGHS), no two sentences at cosine `redundant` or more (McDonald 2007's global MMR, linearized)."""
+    usable = p.usable if p.usable.any() else np.ones(len(p.pool), dtype=bool)
+    score = np.where(usable, default_salience(p, tuning), -np.inf)
+    score[score < tuning.floor * score.max()] = -np.inf
+    found = np.where(np.isfinite(score))[0]
+    if not len(found):
+        return []
+    lengths = np.array([p.pool[i].words for i in found], dtype=float)
+    rows, upper = [lengths], [float(BUDGET)]
+    close = p.space.similarity[np.ix_(found, found)] >= redundant
+    for a, b in zip(*np.nonzero(np.triu(close, 1)), strict=True):
+        pair = np.zeros(len(found))
+        pair[[a, b]] = 1.0
+        rows.append(pair)
+        upper.append(1.0)
+    constraint = LinearConstraint(np.array(rows), -np.inf, np.array(upper))
+    result = milp(
+        -score[found] * lengths / 20, constraints=constraint, integrality=np.ones(len(found)), bounds=Bounds(0, 1)
+    )
+    if result.x is None:
+        return []
+    return sorted((int(found[k]) for k in np.nonzero(result.x > 0.5)[0]), key=lambda i: -score[i])
+
+
+def unfiltered(data: dict[int, list[Prepared]], needs: Callable[[str], bool]) -> dict[int, list[Prepared]]:
+    """The prepared data with `needs` in place of needs_context."""
+    return {d: [replace(p, usable=np.array([not needs(c.text) for c in p.pool])) for p in ps] for d, ps in data.items()}
+
+
+def _needs_context_without(rule: str) -> Callable[[str], bool]:
+    """needs_context without one of its rules: "first person", "opening" (pronoun or connective) or "quotes"."""
+    r = pool_rules
+
+    def needs(text: str) -> bool:
+        found = {
+            "first person": bool(r._FIRST_PERSON.search(r._QUOTED.sub("", text))),
+            "opening": bool(r._OPENS_ON_CONTEXT.match(text) or r._REFERS_BACK.search(text)),
+            "quotes": bool(r._PRONOUN_SPEAKER.search(text) or r._BARE_QUOTE.match(text)),
+            "elliptical": bool(r._ENDS_ELLIPTICAL.search(text) or r._SAYS_NOTHING.match(text)),
+        }
+        return any(v for k, v in found.items() if k != rule)
+
+    return needs
+
+
+def session_seven(data: dict[int, list[Prepared]]) -> None:
+    """#14's targets, session 7: signals not tried before, each held out over REPEATS shuffles of the folds."""
+    base = {"": data}
+    print(f"(session 7: held out = mean over {REPEATS} shuffles of the 5 folds)")
+    shuffled = REPEATS
+    report("default grid (24 points, MMR 0.7)", *held_out(variant_table(base, default_salience), shuffled))
+    for name, feature, weights in (
+        ("+ cross-article support (0, .25, .5, 1)", cross_support, (0.0, 0.25, 0.5, 1.0)),
+        ("+ news cues: time, reporting verb (0, .1, .2, .4)", news_cues, (0.0, 0.1, 0.2, 0.4)),
+        ("+ opens its paragraph (0, .1, .2, .4)", paragraph_first, (0.0, 0.1, 0.2, 0.4)),
+    ):
+        report(name, *held_out(variant_table(base, added(feature), weights=weights), shuffled))
+    lexrank = {d: variant_table({d: data}, biased_lexrank(d)) for d in (0.15, 0.3, 0.5)}
+    report(
+        "biased LexRank (damping .15, .3, .5)",
+        *held_out({k: v for t in lexrank.values() for k, v in t.items()}, shuffled),
+    )
+    exact = {
+        (depth, title, phrase, lead): [
+            rouge(p, knapsack(p, replace(DEFAULT, title_weight=title, phrase_weight=phrase, lead_weight=lead)))
+            for p in data[depth]
+        ]
+        for depth, title, phrase, lead in itertools.product(DEPTHS, (0.25, 0.75), (0.25, 0.75), (0.2, 0.6))
+    }
+    report("knapsack ILP of salience x length, no near-repeats", *held_out(exact, shuffled))
+    for weight in (0.5, 0.85, 1.0):
+        report(f"MMR {weight} (default grid)", *held_out(salience_table(data, None, (0.0,), weight), shuffled))
+    report(
+        "no needs_context filter",
+        *held_out(variant_table({"": unfiltered(data, lambda _: False)}, default_salience), shuffled),
+    )
+    for rule in ("first person", "opening", "quotes", "elliptical"):
+        table = variant_table({"": unfiltered(data, _needs_context_without(rule))}, default_salience)
+        report(f"needs_context without its {rule} rule", *held_out(table, shuffled))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--new", action="store_true", help="only the directions of session 6")
+    parser.add_argument("--seven", action="store_true", help="only the directions of session 7")
     args = parser.parse_args()
     scorer = rouge_scorer.RougeScorer(["rouge2"], use_stemmer=True)
     tokenize: Tokenize = scorer._tokenizer.tokenize
@@ -674,6 +834,9 @@ def main() -> None:
     data = prepared(rows, tokenize)
     print(f"WikinewsSum dev: {len(rows)} clusters, first {BUDGET} words, 5 folds (seed as bench/summarize.py)\n")
     print(f"{'direction':<46} 5-fold held out  in-sample\n{'':<46} R1      R2       R1      R2")
+    if args.seven:
+        session_seven(data)
+        return
     session_six(rows, data, tokenize)
     if args.new:
         return
@@ -700,6 +863,7 @@ def main() -> None:
     grid = {(a, d): [rouge(p, lin_bilmes(p, a, d)) for p in deepest] for a, d in itertools.product((0.1, 0.2), (1, 6))}
     report("Lin & Bilmes (alpha 0.1/0.2, lambda 1/6)", *held_out(grid))
     session_five(deepest)
+    session_seven(data)
 
 
 if __name__ == "__main__":
