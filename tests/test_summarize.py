@@ -201,6 +201,24 @@ def test_needs_context(sentence: str, expected: bool) -> None:
 
 
 @pytest.mark.parametrize(
+    ("sentence", "language", "expected"),
+    [
+        # English words are not looked for in other languages: Italian's "I" is an article ("the"), and a
+        # Dutch quotation „...” is a quotation, not a "we" speaking.
+        ("I lavori inizieranno a marzo, ha detto il sindaco del paese.", "it", False),
+        ("„We zijn klaar”, zei de wethouder na de stemming van maandag.", "nl", False),
+        ("Still lag der See am Morgen nach dem Sturm über dem Dorf.", "de", False),  # "still": calm
+        # A quotation with no speaker named, in any quoting style.
+        ("„Wir sind bereit und der Haushalt steht.“", "de", True),
+        ("« Nous sommes prêts et le budget est prêt. »", "fr", True),
+        ("“We are ready and the budget is done.”", "en", True),
+    ],
+)
+def test_needs_context_in_other_languages(sentence: str, language: str, expected: bool) -> None:
+    assert needs_context(sentence, language) is expected
+
+
+@pytest.mark.parametrize(
     ("sentence", "expected"),
     [
         ("The council approved the budget on Monday by 31 votes to 9.", True),

@@ -119,7 +119,7 @@ def select(
     if not pool:
         return []
     # A sentence that needs context is used only when no better one exists: when every sentence needs it.
-    standalone = np.array([not needs_context(c.text) for c in pool])
+    standalone = np.array([not needs_context(c.text, space.language) for c in pool])
     usable = standalone if standalone.any() else np.ones(len(pool), dtype=bool)
     score = np.where(usable, _salience(pool, space, len(originals), tuning), -np.inf)
     score[score < tuning.floor * score.max()] = -np.inf

@@ -36,7 +36,7 @@ def select(
     held = [concepts(c.text, language) for c in pool]
     weights = _weights(pool, held, originals, tuning.titles)
     lengths = [c.words for c in pool]
-    standalone = [not needs_context(c.text) for c in pool]
+    standalone = [not needs_context(c.text, language) for c in pool]
     # A sentence that needs context is used only when every sentence does.
     usable = [s and n <= budget for s, n in zip(standalone, lengths, strict=True)] if any(standalone) else None
     usable = usable or [n <= budget for n in lengths]

@@ -65,9 +65,11 @@ _REFERS_BACK = re.compile(
     re.I,
 )
 _PRONOUN_SPEAKER = re.compile(r"""[,.!?]["”’]\s+(he|she|they)\s+(said|says|added|wrote|told|asked|noted)\b""")
-_BARE_QUOTE = re.compile(r"""^["“][^"“”]*["”]$""")  # a quotation with no speaker named
+# A quotation in any of the quoting styles of _CLOSES; a sentence that is one alone names no speaker.
+_QUOTATION = r"\"[^\"]*\"|“[^”]*”|„[^“”]*[“”]|«[^»]*»|»[^«»]*[«»]|”[^”]*”|「[^」]*」|『[^』]*』"
+_BARE_QUOTE = re.compile(rf"^(?:{_QUOTATION})$")
 _FIRST_PERSON = re.compile(r"\b(I|we|We|you|You|my|My|our|Our|your|Your|me|us)\b")  # a letter or a column
-_QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
+_QUOTED = re.compile(_QUOTATION)
 # Ends on a bare auxiliary ("..., has not said.", "it would.", "declined to say."), or says who spoke but not
 # what ("Daniels said, refusing to answer directly."): what is meant is in the sentence before.
 _SAYS_NOTHING = re.compile(r"""^[^"“]*\b(?:said|says|added|wrote|replied)\s*,\s+\w+ing\b""")
@@ -195,11 +197,16 @@ def is_whole(sentence: str) -> bool:
     return _unbalanced_quotes(sentence) == 0
 
 
-def needs_context(sentence: str) -> bool:
-    """Reads badly on its own: opens on a pronoun or connective (or has one just after a short opening phrase, or a
-    "these" pointing back), ends on a bare "has not said", names a speaker
-    without what was said, quotes an unnamed or unknown speaker, or talks as "I" or "we" (a letter, a column)."""
-    quotes_nobody = _PRONOUN_SPEAKER.search(sentence) or _BARE_QUOTE.match(sentence)
+def needs_context(sentence: str, language: str | None = None) -> bool:
+    """Reads badly on its own: a quotation with no speaker named; in English also one that opens on a pronoun or
+    connective (or has one just after a short opening phrase, or a "these" pointing back), ends on a bare "has
+    not said", names a speaker without what was said, quotes a "he" nobody has named, or talks as "I" or "we"
+    (a letter, a column). The English words stay English: Italian's "I" is an article, Dutch quotes "„We ...”"."""
+    if _BARE_QUOTE.match(sentence):
+        return True
+    if language not in (None, "en"):
+        return False
+    quotes_nobody = _PRONOUN_SPEAKER.search(sentence)
     opening = _OPENS_ON_CONTEXT.match(sentence) or _REFERS_BACK.search(sentence)
     elliptical = opening or _ENDS_ELLIPTICAL.search(sentence) or _SAYS_NOTHING.match(sentence)
     return bool(elliptical or quotes_nobody or _FIRST_PERSON.search(_QUOTED.sub("", sentence)))
