@@ -208,6 +208,18 @@ def test_needs_context(sentence: str, expected: bool) -> None:
         ("I lavori inizieranno a marzo, ha detto il sindaco del paese.", "it", False),
         ("„We zijn klaar”, zei de wethouder na de stemming van maandag.", "nl", False),
         ("Still lag der See am Morgen nach dem Sturm über dem Dorf.", "de", False),  # "still": calm
+        # Their own words for an opening that leans back, and for a first person speaking.
+        ("Er sagte, die Arbeiten würden im März beginnen.", "de", True),
+        ("Die Arbeiten beginnen im März, sagte der Bürgermeister.", "de", False),
+        ("„Er kommt morgen“, sagte die Bürgermeisterin am Montag.", "de", False),
+        ("Mais le conseil n'a pas dit quand les travaux commenceraient.", "fr", True),
+        ("Nous avons voté contre ce budget, explique la conseillère.", "fr", True),
+        ("Le conseil a voté le budget lundi par 31 voix contre 9.", "fr", False),
+        ("Pero el consejo no dijo cuándo empezarían las obras.", "es", True),
+        ("El consejo aprobó el presupuesto el lunes por 31 votos.", "es", False),
+        ("Hij zei dat de werken in maart beginnen.", "nl", True),
+        ("Questo progetto costerà 40 milioni di euro, ha detto il sindaco.", "it", True),
+        ("Eu votei contra o orçamento, disse a vereadora.", "pt", True),
         # A quotation with no speaker named, in any quoting style.
         ("„Wir sind bereit und der Haushalt steht.“", "de", True),
         ("« Nous sommes prêts et le budget est prêt. »", "fr", True),

@@ -67,6 +67,32 @@ _NEWS_STOP_WORDS = {
 }
 
 
+# What makes a sentence lean on the one before it, as English's "He ...", "But ..." and "we" do (digest's
+# English rules are in digest.summarize.sentences): the pronouns, demonstratives and connectives that open such a
+# sentence, and the words of a first person speaking or a reader addressed (a letter, a column). Articles that
+# look like pronouns ("Die", "Het", "I") are left out; an expletive "Es"/"Il" is kept, as "Il a dit ..." needs
+# its "il" too.
+_REFERS_BACK = {
+    "de": "er sie es dies diese dieser dieses dabei dazu daher deshalb dennoch trotzdem aber und doch auch außerdem "
+    "zudem allerdings jedoch darum danach",
+    "fr": "il elle ils elles cela ceci ça mais et aussi pourtant cependant toutefois ensuite puis donc ainsi néanmoins",
+    "es": "él ella ellos ellas esto eso pero y también además así entonces",
+    "it": "lui lei loro egli essa esso questo questa ciò ma e anche tuttavia inoltre quindi però così",
+    "nl": "hij zij ze dit dat maar en ook toch daarom daardoor bovendien echter",
+    "pt": "ele ela eles elas isso isto mas e também porém contudo assim então",
+}
+_FIRST_PERSON = {  # and the reader addressed, as English's "you": "ihr" (also "her", "their") is left out
+    "de": "ich wir mein meine meinen meinem meiner unser unsere unseren unserem uns mich mir du dich dir dein deine "
+    "euch euer eure",
+    "fr": "je j nous mon ma mes notre nos moi tu toi ton ta tes vous votre vos",
+    "es": "yo nosotros nosotras mi mis nuestro nuestra nuestros nuestras conmigo tú ti vosotros vosotras vuestro "
+    "vuestra usted ustedes",
+    "it": "io noi mio mia miei mie nostro nostra nostri nostre tu te ti tuo tua voi vostro vostra",
+    "nl": "ik wij we mijn ons onze mij jij je jou jouw jullie",
+    "pt": "eu nós meu minha meus minhas nosso nossa nossos nossas conosco tu você vocês teu tua",
+}
+
+
 @dataclass(frozen=True)
 class Resources:
     """How one language's text is read: each field None (or empty) where the language has no such resource."""
@@ -79,6 +105,8 @@ class Resources:
     abbreviations: frozenset[str] = field(default=frozenset(), repr=False)
     spaceless: bool = False
     paired: bool = False  # read in overlapping character pairs
+    refers_back: frozenset[str] = field(default=frozenset(), repr=False)  # a sentence opening on one leans back
+    first_person: frozenset[str] = field(default=frozenset(), repr=False)
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -115,6 +143,8 @@ def resources(code: str | None) -> Resources:
         abbreviations=frozenset(_ABBREVIATIONS.get(code, "").split()),
         spaceless=code in SPACELESS,
         paired=code in PAIRED,
+        refers_back=frozenset(_REFERS_BACK.get(code, "").split()),
+        first_person=frozenset(_FIRST_PERSON.get(code, "").split()),
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from digest import text as textlib
+from digest.language import resources
 from digest.models import Article
 
 MIN_WORDS, MAX_WORDS = 6, 60
@@ -198,18 +199,28 @@ def is_whole(sentence: str) -> bool:
 
 
 def needs_context(sentence: str, language: str | None = None) -> bool:
-    """Reads badly on its own: a quotation with no speaker named; in English also one that opens on a pronoun or
-    connective (or has one just after a short opening phrase, or a "these" pointing back), ends on a bare "has
-    not said", names a speaker without what was said, quotes a "he" nobody has named, or talks as "I" or "we"
-    (a letter, a column). The English words stay English: Italian's "I" is an article, Dutch quotes "„We ...”"."""
+    """Reads badly on its own: a quotation with no speaker named (in any quoting style), a sentence that opens on
+    a pronoun or connective, or one where "I" or "we" speak (a letter, a column). In English also a pronoun or
+    "these" just after a short opening phrase, a bare "has not said" at the end, a speaker without what was
+    said, and a quote a "he" nobody has named said. Other languages have their own words for the opening and the
+    first person (digest.language.resources): Italian's "I" is an article, and a Dutch "„We zijn klaar”, zei
+    ..." is a quotation, not a "we" speaking."""
     if _BARE_QUOTE.match(sentence):
         return True
     if language not in (None, "en"):
-        return False
+        return _leans_back(sentence, language)
     quotes_nobody = _PRONOUN_SPEAKER.search(sentence)
     opening = _OPENS_ON_CONTEXT.match(sentence) or _REFERS_BACK.search(sentence)
     elliptical = opening or _ENDS_ELLIPTICAL.search(sentence) or _SAYS_NOTHING.match(sentence)
     return bool(elliptical or quotes_nobody or _FIRST_PERSON.search(_QUOTED.sub("", sentence)))
+
+
+def _leans_back(sentence: str, language: str) -> bool:
+    """needs_context in another language: its first word refers back, or a first person speaks outside quotes."""
+    found = resources(language)
+    words = [w.lower() for w in textlib.words(_QUOTED.sub(" ", sentence), language)]
+    opening = textlib.words(sentence, language)[:1] if sentence[:1].isalpha() else []  # not a quotation's
+    return bool(opening and opening[0].lower() in found.refers_back) or any(w in found.first_person for w in words)
 
 
 def trim_opening(sentence: str) -> str:
