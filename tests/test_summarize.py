@@ -214,6 +214,8 @@ def test_needs_context(sentence: str, expected: bool) -> None:
         ("„Er kommt morgen“, sagte die Bürgermeisterin am Montag.", "de", False),
         ("Mais le conseil n'a pas dit quand les travaux commenceraient.", "fr", True),
         ("Nous avons voté contre ce budget, explique la conseillère.", "fr", True),
+        ("J'ai voté contre ce budget, explique la conseillère municipale.", "fr", True),
+        ("L'Assemblée a voté le budget lundi par 31 voix contre 9.", "fr", False),
         ("Le conseil a voté le budget lundi par 31 voix contre 9.", "fr", False),
         ("Pero el consejo no dijo cuándo empezarían las obras.", "es", True),
         ("El consejo aprobó el presupuesto el lunes por 31 votos.", "es", False),

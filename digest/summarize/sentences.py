@@ -71,6 +71,7 @@ _QUOTATION = r"\"[^\"]*\"|“[^”]*”|„[^“”]*[“”]|«[^»]*»|»[^«�
 _BARE_QUOTE = re.compile(rf"^(?:{_QUOTATION})$")
 _FIRST_PERSON = re.compile(r"\b(I|we|We|you|You|my|My|our|Our|your|Your|me|us)\b")  # a letter or a column
 _QUOTED = re.compile(_QUOTATION)
+_APOSTROPHE = re.compile("['’]")
 # Ends on a bare auxiliary ("..., has not said.", "it would.", "declined to say."), or says who spoke but not
 # what ("Daniels said, refusing to answer directly."): what is meant is in the sentence before.
 _SAYS_NOTHING = re.compile(r"""^[^"“]*\b(?:said|says|added|wrote|replied)\s*,\s+\w+ing\b""")
@@ -218,9 +219,14 @@ def needs_context(sentence: str, language: str | None = None) -> bool:
 def _leans_back(sentence: str, language: str) -> bool:
     """needs_context in another language: its first word refers back, or a first person speaks outside quotes."""
     found = resources(language)
-    words = [w.lower() for w in textlib.words(_QUOTED.sub(" ", sentence), language)]
-    opening = textlib.words(sentence, language)[:1] if sentence[:1].isalpha() else []  # not a quotation's
-    return bool(opening and opening[0].lower() in found.refers_back) or any(w in found.first_person for w in words)
+    words = _elided(textlib.words(_QUOTED.sub(" ", sentence), language))
+    opening = _elided(textlib.words(sentence, language)[:1]) if sentence[:1].isalpha() else []  # not a quotation's
+    return bool(opening and opening[0] in found.refers_back) or any(w in found.first_person for w in words)
+
+
+def _elided(words: list[str]) -> list[str]:
+    """Lowercased words with an elision split off ("J'ai" is "j", "ai"; "dell'Europa" is "dell", "europa")."""
+    return [piece for word in words for piece in _APOSTROPHE.split(word.lower()) if piece]
 
 
 def trim_opening(sentence: str) -> str:
