@@ -772,19 +772,10 @@ def unfiltered(data: dict[int, list[Prepared]], needs: Callable[[str], bool]) ->
 
 
 def _needs_context_without(rule: str) -> Callable[[str], bool]:
-    """needs_context without one of its rules: "first person", "opening" (pronoun or connective) or "quotes"."""
-    r = pool_rules
-
-    def needs(text: str) -> bool:
-        found = {
-            "first person": bool(r._FIRST_PERSON.search(r._QUOTED.sub("", text))),
-            "opening": bool(r._OPENS_ON_CONTEXT.match(text) or r._REFERS_BACK.search(text)),
-            "quotes": bool(r._PRONOUN_SPEAKER.search(text) or r._BARE_QUOTE.match(text)),
-            "elliptical": bool(r._ENDS_ELLIPTICAL.search(text) or r._SAYS_NOTHING.match(text)),
-        }
-        return any(v for k, v in found.items() if k != rule)
-
-    return needs
+    """needs_context (on English) without one of its rules: "first person", "opening" (pronoun or connective),
+    "quotes" or "elliptical"."""
+    kept = [check for name, check in pool_rules.ENGLISH_CONTEXT_RULES.items() if name != rule]
+    return lambda text: any(check(text) for check in kept)
 
 
 def session_seven(data: dict[int, list[Prepared]]) -> None:

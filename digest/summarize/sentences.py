@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from digest import text as textlib
@@ -210,10 +210,32 @@ def needs_context(sentence: str, language: str | None = None) -> bool:
         return True
     if language not in (None, "en"):
         return _leans_back(sentence, language)
-    quotes_nobody = _PRONOUN_SPEAKER.search(sentence)
-    opening = _OPENS_ON_CONTEXT.match(sentence) or _REFERS_BACK.search(sentence)
-    elliptical = opening or _ENDS_ELLIPTICAL.search(sentence) or _SAYS_NOTHING.match(sentence)
-    return bool(elliptical or quotes_nobody or _FIRST_PERSON.search(_QUOTED.sub("", sentence)))
+    return any(rule(sentence) for rule in ENGLISH_CONTEXT_RULES.values())
+
+
+def _opens_on_context(sentence: str) -> bool:
+    return bool(_OPENS_ON_CONTEXT.match(sentence) or _REFERS_BACK.search(sentence))
+
+
+def _elliptical(sentence: str) -> bool:
+    return bool(_ENDS_ELLIPTICAL.search(sentence) or _SAYS_NOTHING.match(sentence))
+
+
+def _quotes_nobody(sentence: str) -> bool:
+    return bool(_PRONOUN_SPEAKER.search(sentence) or _BARE_QUOTE.match(sentence))
+
+
+def _first_person(sentence: str) -> bool:
+    return bool(_FIRST_PERSON.search(_QUOTED.sub("", sentence)))
+
+
+# needs_context's English rules by name, so that bench/summarize_directions.py can measure each one's worth.
+ENGLISH_CONTEXT_RULES: dict[str, Callable[[str], bool]] = {
+    "opening": _opens_on_context,
+    "elliptical": _elliptical,
+    "quotes": _quotes_nobody,
+    "first person": _first_person,
+}
 
 
 def _leans_back(sentence: str, language: str) -> bool:
