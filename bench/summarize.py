@@ -8,7 +8,8 @@ sumy's LexRank, TextRank, Luhn and LSA over the concatenated cluster text (plain
 article, our offline Punkt tokenizer), and two leads: the first article's opening, and round-robin leads (first
 sentence of each article, then the second, ...). `--methods` also scores digest's sumy options over its own pool.
 
-Cross-validation (`--folds K`): every candidate in GRID (method and constants) is scored on every cluster once;
+Cross-validation (`--folds K`): every candidate in GRID (method, constants, and where the summary ends: at the
+sentence boundary nearest the budget or never past it, Tuning.nearest) is scored on every cluster once;
 then for each of K folds (clusters shuffled with a fixed seed) the candidate with the best mean R1 + R2 on the
 other folds is chosen and scored on the held-out fold. The fold means, and their mean, estimate what the method
 and constants chosen this way score on clusters they were not chosen on; the same estimate is then repeated over
@@ -17,8 +18,9 @@ point with the clusters that happen to share a fold. The in-sample figure is the
 and scored on them. digest's defaults (digest.summarize.tuning) are that choice.
 
 Ceilings (`--ceilings`): two summaries that read the reference, over the sentences digest may use (the default
-pool, standalone sentences only): the opening of the one article whose opening scores best, and a greedy oracle
-adding whichever sentence raises R1 + R2 most. They say what the pool allows, not what a method can reach.
+pool, standalone sentences only, ending as digest's do: digest.summarize.length): the opening of the one article
+whose opening scores best, and a greedy oracle adding whichever sentence raises R1 + R2 most. They say what the
+pool allows, not what a method can reach.
 
 Furniture: how many summary sentences open with a byline, a photo code, a timestamp or an agency dateline, by
 patterns of this file's own (not the summarizer's), in digest's outputs and in the first-article lead.
@@ -57,6 +59,7 @@ from sumy.utils import get_stop_words
 from digest import text as textlib
 from digest.models import Article, Cluster
 from digest.summarize import DEFAULT, Tuning, needs_context, pool, summarize
+from digest.summarize.length import ends_nearer, fits
 
 BUDGET = 100  # words, as the eval README scores
 SIZES = (5, 20, 100)
@@ -66,19 +69,21 @@ FOLD_SEED = 14
 REPEATS = 20  # shuffles of the folds: which clusters share a fold moves one split's mean by about a point
 TIMED = ("centroid", "concepts", "lexrank", "textrank")
 Candidate = tuple[str, Tuning]
+LENGTHS = (True, False)  # Tuning.nearest: end at the sentence boundary nearest the budget, or never pass it
 # What cross-validation chooses from: each method with the constants it has, around the values it had before.
 GRID: list[Candidate] = [
     *(
-        ("concepts", Tuning(per_article=depth, titles=titles, exact=exact))
-        for depth, titles, exact in itertools.product((10, 20, 30, 60), (True, False), (True, False))
+        ("concepts", Tuning(per_article=depth, titles=titles, exact=exact, nearest=nearest))
+        for depth, titles, exact, nearest in itertools.product((10, 20, 30, 60), (True, False), (True, False), LENGTHS)
     ),
     *(
-        ("centroid", Tuning(per_article=depth, title_weight=t, phrase_weight=p, lead_weight=lead))
-        for depth, t, p, lead in itertools.product((10, 30, 60), (0.25, 0.75), (0.25, 0.75), (0.2, 0.6))
+        ("centroid", Tuning(per_article=depth, title_weight=t, phrase_weight=p, lead_weight=lead, nearest=nearest))
+        for depth, t, p, lead, nearest in itertools.product(
+            (10, 30, 60), (0.25, 0.75), (0.25, 0.75), (0.2, 0.6), LENGTHS
+        )
     ),
-    ("centroid", Tuning(per_article=30, floor=0.0, mmr_lambda=0.5)),
-    ("lexrank", Tuning(per_article=30)),
-    ("textrank", Tuning(per_article=30)),
+    *(("centroid", Tuning(per_article=30, floor=0.0, mmr_lambda=0.5, nearest=nearest)) for nearest in LENGTHS),
+    *((method, Tuning(per_article=30, nearest=nearest)) for method in ("lexrank", "textrank") for nearest in LENGTHS),
 ]
 # Wire furniture at a sentence's start, spelled out independently of digest.summarize.sentences.
 FURNITURE = re.compile(
@@ -264,7 +269,7 @@ def _best_opening(group: Cluster, reference: str) -> Scores:
     for article in sorted({a for a, _, _ in usable}):
         taken, used = [], 0
         for _, text, words in (u for u in usable if u[0] == article):
-            if used + words <= BUDGET:
+            if fits(used, words, BUDGET) or (ends_nearer(used, words, BUDGET) and used < BUDGET):
                 taken.append(text)
                 used += words
         openings.append(_scored(taken, reference))
@@ -275,14 +280,16 @@ def _greedy_oracle(group: Cluster, reference: str) -> Scores:
     usable, used = _usable(group), 0
     chosen: list[str] = []
     best: Scores = {"r1": 0.0, "r2": 0.0, "rl": 0.0}
-    while True:
-        fits = [u for u in usable if u[1] not in chosen and used + u[2] <= BUDGET]
-        tries = [(_scored([*chosen, text], reference), text, words) for _, text, words in fits]
+    while used < BUDGET:
+        fitting = [u for u in usable if u[1] not in chosen and fits(used, u[2], BUDGET)]
+        fitting = fitting or [u for u in usable if u[1] not in chosen and ends_nearer(used, u[2], BUDGET)]
+        tries = [(_scored([*chosen, text], reference), text, words) for _, text, words in fitting]
         top = max(tries, key=lambda t: t[0]["r1"] + t[0]["r2"], default=None)
         if top is None or top[0]["r1"] + top[0]["r2"] <= best["r1"] + best["r2"]:
-            return best
+            break
         best, used = top[0], used + top[2]
         chosen.append(top[1])
+    return best
 
 
 def furniture(data: Sequence[tuple[Cluster, str]], words: int) -> None:

@@ -6,9 +6,9 @@ stays fast. The default method, "centroid" (`centroid`), scores sentences by clo
 says most and picks them by MMR. "concepts" (`concepts`) chooses the sentences that together cover the most
 bigrams, each weighted by the number of outlets using it (Gillick & Favre), solved exactly within the word
 budget; sumy's LexRank, TextRank, Luhn and LSA (`ranked`) rank the same pool, so attribution holds whatever
-picks the sentences. A sentence that needs context it lacks ("He said ...") is used only when no other is
-left. The method and every constant (`tuning`) are what 5-fold cross-validation on WikinewsSum dev chose
-(bench/summarize.py --folds 5).
+picks the sentences. Every method ends the summary at the sentence boundary nearest the budget (`length`). A
+sentence that needs context it lacks ("He said ...") is used only when no other is left. The method and every
+constant (`tuning`) are what 5-fold cross-validation on WikinewsSum dev chose (bench/summarize.py --folds 5).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def summarize(
     elif method == "centroid":
         chosen = centroid.select(candidates, space, originals, words, tuning)
     else:
-        chosen = ranked.select(candidates, method, words, language)
+        chosen = ranked.select(candidates, method, words, language, tuning.nearest)
     credits = Credits(cluster, originals, language)
     first = first_dated(originals)
     title, source = headline(originals, space.closeness, language, heads)

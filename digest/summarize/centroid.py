@@ -3,8 +3,9 @@
 Each sentence is scored by its closeness to what the coverage says most (the centroid of all its sentences)
 and to the outlets' headlines, by how many other outlets use its two-word phrases, and by how early it comes
 in its article. One far below the best is left out rather than used as padding. The summary opens with an
-article's lead (the first report's when it is nearly as good as the best) and goes on by MMR within the word
-budget, never taking a sentence that restates a chosen one.
+article's lead (the first report's when it is nearly as good as the best) and goes on by MMR to the word
+budget (ending at the sentence boundary nearest it, `length`), never taking a sentence that restates a chosen
+one.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from scipy import sparse
 from digest import text as textlib
 from digest.models import Article
 from digest.summarize.headline import clean_headline, first_dated
+from digest.summarize.length import ends_nearer, fits
 from digest.summarize.sentences import Candidate, needs_context
 from digest.summarize.tuning import Tuning
 
@@ -123,7 +125,8 @@ def select(
     usable = standalone if standalone.any() else np.ones(len(pool), dtype=bool)
     score = np.where(usable, _salience(pool, space, len(originals), tuning), -np.inf)
     score[score < tuning.floor * score.max()] = -np.inf
-    return _mmr(pool, space, score, budget, _opening(pool, score, originals), tuning.mmr_lambda)
+    opening = _opening(pool, score, originals)
+    return _mmr(pool, space, score, budget, opening, tuning.mmr_lambda, tuning.nearest)
 
 
 def _salience(pool: Sequence[Candidate], space: Space, articles: int, tuning: Tuning) -> np.ndarray:
@@ -174,19 +177,29 @@ def _opening(pool: Sequence[Candidate], score: np.ndarray, originals: Sequence[A
 
 
 def _mmr(
-    pool: Sequence[Candidate], space: Space, score: np.ndarray, budget: int, opening: int | None, weight: float
+    pool: Sequence[Candidate],
+    space: Space,
+    score: np.ndarray,
+    budget: int,
+    opening: int | None,
+    weight: float,
+    nearest: bool = True,
 ) -> list[int]:
-    """Maximal marginal relevance within the budget, from `opening`; a sentence that repeats is never taken."""
+    """Maximal marginal relevance to the budget (as `length` says), from `opening`; a sentence that repeats is
+    never taken."""
     lengths = np.array([c.words for c in pool])
     available = np.isfinite(score)
     summary = _Summary(pool, space)
     used = 0
-    while True:
-        available &= (lengths <= budget - used) & ~summary.repeated()
-        if not available.any():
+    while used < budget:
+        available &= ~summary.repeated()
+        admitted = available & fits(used, lengths, budget)
+        if nearest and not admitted.any():  # the last sentence: one past the budget if it ends nearer it
+            admitted = available & ends_nearer(used, lengths, budget)
+        if not admitted.any():
             break
-        value = np.where(available, weight * score - (1 - weight) * summary.overlap, -np.inf)
-        best = opening if not summary.chosen and opening is not None and available[opening] else int(np.argmax(value))
+        value = np.where(admitted, weight * score - (1 - weight) * summary.overlap, -np.inf)
+        best = opening if not summary.chosen and opening is not None and admitted[opening] else int(np.argmax(value))
         summary.add(best)
         used += int(lengths[best])
         available[best] = False

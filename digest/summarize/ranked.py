@@ -11,12 +11,15 @@ from functools import partial
 from typing import Any
 
 from digest import text as textlib
+from digest.summarize.length import ends_nearer, fits
 from digest.summarize.sentences import Candidate
 
 
-def select(pool: Sequence[Candidate], method: str, budget: int, language: str | None = None) -> list[int]:
-    """Rank the pool with one of sumy's summarizers, then fill the budget in its order: English with sumy's own
-    stemmer and stop words (as ever), another language with digest's (sumy's know fewer languages)."""
+def select(
+    pool: Sequence[Candidate], method: str, budget: int, language: str | None = None, nearest: bool = True
+) -> list[int]:
+    """Rank the pool with one of sumy's summarizers, then fill the budget in its order (as `length` says): English
+    with sumy's own stemmer and stop words (as ever), another language with digest's (sumy's know fewer)."""
     if not pool:
         return []
     from sumy.models.dom import ObjectDocumentModel, Paragraph
@@ -36,12 +39,19 @@ def select(pool: Sequence[Candidate], method: str, budget: int, language: str | 
     summarizer(document, _record_ranking(ranked))
     index = {c.text: i for i, c in enumerate(pool)}
     chosen: list[int] = []
+    said: list[frozenset[str]] = []  # the rankers know no redundancy: two outlets' copies of one wire sentence
     used = 0
-    for text in ranked:
-        i = index[text]
-        if used + pool[i].words <= budget:
-            chosen.append(i)
-            used += pool[i].words
+    for last in (False, True) if nearest else (False,):
+        for text in ranked:
+            i, found = index[text], textlib.word_set(text, language)
+            if i in chosen or any(textlib.same_sentence(found, s) for s in said):
+                continue
+            if ends_nearer(used, pool[i].words, budget) if last else fits(used, pool[i].words, budget):
+                chosen.append(i)
+                said.append(found)
+                used += pool[i].words
+                if last:  # one sentence past the budget at most (`length`)
+                    break
     return chosen or [index[ranked[0]]]
 
 
