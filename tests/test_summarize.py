@@ -22,6 +22,7 @@ from digest.summarize import (
     clean_sentences,
     is_boilerplate,
     is_heading,
+    is_timestamp,
     is_whole,
     needs_context,
     pool,
@@ -228,6 +229,12 @@ def test_sentences_needing_context_lose_to_standalone_ones() -> None:
         ("In 2003, the ministry said it found seven research vessels.", False),
         ("On Monday, Daniels told the court these were her own words.", False),
         ("Most of these were built in the 1990s, the ministry said.", True),
+        # A coordinating opening goes on from the sentence before (SI's NBA brawl story, cnn.com's Firefox review).
+        ("Or Vernon Maxwell going into the crowd to punch out a fan.", True),
+        ("Plus, Firefox is available for Linux and Mac computers as well.", True),
+        ("Either way, full accountability among Air Force leadership is in order.", True),
+        ("Either candidate would need a majority of the council to win.", False),
+        ("Plush toys sold out within an hour of the store's opening.", False),
     ],
 )
 def test_needs_context(sentence: str, expected: bool) -> None:
@@ -497,6 +504,21 @@ def test_a_site_name_shared_by_several_pages_is_not_the_headline() -> None:
         ]
     )
     assert summarize(story).headline == "Japan tracks submarine in its waters"
+
+
+def test_a_date_or_a_time_is_not_a_headline() -> None:
+    """SI's NBA brawl page (WikinewsSum dev, wns-en-035) is titled "Saturday November 20, 2004 6:23PM"."""
+    brawl = "Four Indiana and Detroit players were suspended indefinitely by the NBA on Saturday for the brawl."
+    story = _titled(
+        [
+            ("Saturday November 20, 2004 6:23PM", brawl),
+            ("NBA suspends four after brawl", "The league suspended four players after the brawl with fans."),
+        ]
+    )
+    assert summarize(story).headline == "NBA suspends four after brawl"
+    alone = summarize(_titled([("December 2, 2026", brawl)]))
+    assert alone.headline == brawl  # no title says what: the first clean sentence stands in
+    assert not is_timestamp("1984") and not is_timestamp("May 2026 update") and is_timestamp("2026-12-02 07:00")
 
 
 def test_headline_suffix_is_cleaned() -> None:

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 
 from digest.models import Article
-from digest.summarize.sentences import clean_sentences
+from digest.summarize.sentences import clean_sentences, is_timestamp
 
 _SUFFIX = re.compile(r"(?:\s+[|\-–—:]|\s*[|\-–—])\s+([^|\-–—:]{2,40})$")
 
@@ -31,13 +31,15 @@ def headline(
     """The title closest to what the coverage says most (`closeness`), and the article it is the title of.
 
     Only originals are given: a copy's title never heads a story. A title that several articles carry is the
-    site's name on every page, not a headline, unless it is all there is. Articles whose ids are in `heads`
+    site's name on every page, not a headline, unless it is all there is; one that is only a date or a time
+    ("Saturday November 20, 2004 6:23PM") says nothing of the story. Articles whose ids are in `heads`
     (those on the digest's topic) are preferred when one has a title: a story that came in by one of its
     articles is headed by it, so the reader sees why it is in the digest. With no title at all, the first clean
     sentence stands in, and its article is the one linked.
     """
-    titles = Counter(a.title for a in originals if a.title)
-    titled = [a for a in originals if a.title and titles[a.title] == 1] or [a for a in originals if a.title]
+    named = [a for a in originals if a.title and not is_timestamp(a.title)]
+    titles = Counter(a.title for a in named)
+    titled = [a for a in named if titles[a.title] == 1] or named
     titled = [a for a in titled if a.id in heads] or titled
     if not titled:
         opening = next(((s, a) for a in originals for s in clean_sentences(a.text, language)), None)

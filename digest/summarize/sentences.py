@@ -55,8 +55,8 @@ _ABBREVIATED = re.compile(
     r"|Prof|Pvt|Rep|Rev|Rt|Sen|Sgt|St|Supt)\.$"
 )
 _OPENS_ON_CONTEXT = re.compile(
-    r"^(he|she|they|it|this|that|these|those|but|and|so|also|however|meanwhile|still|yet|instead|then|nor"
-    r"|none|neither|both|whether|such|another|not)\b",
+    r"^(he|she|they|it|this|that|these|those|but|and|or|so|also|however|meanwhile|still|yet|instead|then|nor"
+    r"|plus|either way|none|neither|both|whether|such|another|not)\b",
     re.I,
 )
 # The same after a short opening phrase ("At present, they ...", "In 2003, it said ..."), or a "these"/"those"
@@ -92,6 +92,8 @@ _DATE = (
     rf"|\d{{4}}-\d\d-\d\d)"
 )
 _NEXT = r"(?=[A-Z\"“])"
+# A text that is only a date or a time ("Saturday November 20, 2004 6:23PM"): a page's stamp, not a title.
+_WHEN_ONLY = re.compile(rf"^\W*(?:(?:{_DATE}|{_CLOCK})[\s,|:-]*)+$")
 _TIMESTAMP = re.compile(rf"^(?:{_DATE}(?:[,\s]+\(?(?:{_CLOCK})\)?)?|\(?(?:{_CLOCK})\)?)[\s,:|-]+{_NEXT}")
 _PHOTO_CODE = re.compile(
     rf"^\(?(?:AP|Reuters|AFP|Getty|EPA)\s+(?:Photos?|Images?)\b(?:/[^)]*\))?(?:\s+[A-Z]{{2,5}}\d{{2,5}}\b)?[\s,]*{_NEXT}"
@@ -183,6 +185,11 @@ def is_heading(sentence: str, language: str | None = None) -> bool:
     capitalized = sum(w[0].isupper() for w in words)
     lowercase_content = any(w[0].islower() and w.lower() not in TITLE_SMALL_WORDS for w in words)
     return capitalized >= HEADING_SHARE * len(words) or not lowercase_content
+
+
+def is_timestamp(text: str) -> bool:
+    """Only a date or a time, as some pages and feeds title an item: it says when, not what."""
+    return bool(_WHEN_ONLY.match(text.strip()))
 
 
 def is_whole(sentence: str) -> bool:
