@@ -471,7 +471,7 @@ def supervised_concepts(p: Prepared, found: Concepts, model: Logistic) -> list[i
     lengths = [c.words for c in p.pool]
     usable = _usable_fitting(p).tolist()
     exclusive = concepts._same_sentences(p.pool)
-    chosen = concepts._exact(found.held, weight, lengths, usable, BUDGET, p.pool, exclusive)
+    chosen = concepts._exact(concepts.Program(found.held, weight, lengths, usable, exclusive, BUDGET), p.pool)
     return sorted(chosen or [], key=lambda i: (p.pool[i].position, p.pool[i].article))
 
 

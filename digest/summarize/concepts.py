@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -44,13 +45,26 @@ def select(
     usable = usable or [n <= budget for n in lengths]
     if not any(usable):  # a budget shorter than every sentence still gets the best one rather than nothing
         return [max(range(len(pool)), key=lambda i: (_value(held[i], weights), -i))]
-    exclusive = _same_sentences(pool, language)
-    chosen = _exact(held, weights, lengths, usable, budget, pool, exclusive) if tuning.exact else None
+    program = Program(held, weights, lengths, usable, _same_sentences(pool, language), budget)
+    chosen = _exact(program, pool) if tuning.exact else None
     if chosen is None:
-        chosen = _greedy(held, weights, lengths, usable, budget, exclusive)
+        chosen = _greedy(program)
     if tuning.nearest:
-        chosen = _completed(chosen, held, weights, lengths, usable, budget, exclusive)
+        chosen = _completed(program, chosen)
     return sorted(chosen, key=lambda i: (pool[i].position, pool[i].article))
+
+
+@dataclass(frozen=True)
+class Program:
+    """What is chosen from: each sentence's concepts, length and whether it may be used, each concept's weight,
+    the pairs of near-identical sentences of which at most one is used, and the word budget."""
+
+    held: Sequence[set[Concept]]
+    weights: Mapping[Concept, float]
+    lengths: Sequence[int]
+    usable: Sequence[bool]
+    exclusive: Sequence[tuple[int, int]]
+    budget: int
 
 
 def concepts(sentence: str, language: str | None = None) -> set[Concept]:
@@ -80,7 +94,7 @@ def _weights(
     return dict(Counter(c for found in by_outlet.values() for c in found))
 
 
-def _value(found: set[Concept], weights: dict[Concept, int]) -> int:
+def _value(found: set[Concept], weights: Mapping[Concept, float]) -> float:
     return sum(weights.get(c, 0) for c in found)
 
 
@@ -96,15 +110,7 @@ def _same_sentences(pool: Sequence[Candidate], language: str | None = None) -> l
     return pairs
 
 
-def _exact(
-    held: Sequence[set[Concept]],
-    weights: dict[Concept, int],
-    lengths: Sequence[int],
-    usable: Sequence[bool],
-    budget: int,
-    pool: Sequence[Candidate],
-    exclusive: Sequence[tuple[int, int]],
-) -> list[int] | None:
+def _exact(program: Program, pool: Sequence[Candidate]) -> list[int] | None:
     """The integer program: max sum of w_c z_c + sum of v_s x_s, with sum of len_s x_s <= budget and each
     shared concept's z_c <= the x_s of the sentences holding it; x binary, z in [0, 1] (integral at optimum).
 
@@ -113,16 +119,16 @@ def _exact(
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     holders: dict[Concept, list[int]] = {}
-    for index, found in enumerate(held):
+    for index, found in enumerate(program.held):
         for concept in found:
-            if concept in weights:
+            if concept in program.weights:
                 holders.setdefault(concept, []).append(index)
-    sentences = len(held)
+    sentences = len(program.held)
     own = np.array([TIE / (1 + c.position) for c in pool])
     shared: list[Concept] = []
     for concept, where in holders.items():
         if len(where) == 1:
-            own[where[0]] += weights[concept]
+            own[where[0]] += program.weights[concept]
         else:
             shared.append(concept)
     rows, cols, values = [], [], []
@@ -134,19 +140,20 @@ def _exact(
         rows.append(row)
         cols.append(sentences + row)
         values.append(1.0)
-    for row, (i, j) in enumerate(exclusive, start=len(shared)):
+    for row, (i, j) in enumerate(program.exclusive, start=len(shared)):
         rows += [row, row]
         cols += [i, j]
         values += [1.0, 1.0]
     size = sentences + len(shared)
-    objective = -np.concatenate([own, [weights[c] for c in shared]])
-    length = np.concatenate([np.asarray(lengths, dtype=float), np.zeros(len(shared))])
-    constraints = [LinearConstraint(length[None, :], 0, budget)]
+    objective = -np.concatenate([own, [program.weights[c] for c in shared]])
+    length = np.concatenate([np.asarray(program.lengths, dtype=float), np.zeros(len(shared))])
+    constraints = [LinearConstraint(length[None, :], 0, program.budget)]
     if rows:
-        upper = np.concatenate([np.zeros(len(shared)), np.ones(len(exclusive))])
-        matrix = sparse.csr_matrix((values, (rows, cols)), shape=(len(shared) + len(exclusive), size))
+        upper = np.concatenate([np.zeros(len(shared)), np.ones(len(program.exclusive))])
+        matrix = sparse.csr_matrix((values, (rows, cols)), shape=(len(shared) + len(program.exclusive), size))
         constraints.append(LinearConstraint(matrix, -np.inf, upper))
-    bounds = Bounds(np.zeros(size), np.concatenate([np.asarray(usable, dtype=float), np.ones(len(shared))]))
+    upper_bounds = np.concatenate([np.asarray(program.usable, dtype=float), np.ones(len(shared))])
+    bounds = Bounds(np.zeros(size), upper_bounds)
     integrality = np.concatenate([np.ones(sentences), np.zeros(len(shared))])
     result = milp(
         objective,
@@ -160,58 +167,49 @@ def _exact(
     return [i for i in range(sentences) if result.x[i] > 0.5] or None
 
 
-def _completed(
-    chosen: list[int],
-    held: Sequence[set[Concept]],
-    weights: dict[Concept, int],
-    lengths: Sequence[int],
-    usable: Sequence[bool],
-    budget: int,
-    exclusive: Sequence[tuple[int, int]],
-) -> list[int]:
+def _completed(program: Program, chosen: list[int]) -> list[int]:
     """The chosen sentences, and then the one adding the most concept weight among those that would end the
     summary nearer the budget than it ends now (`length`): the program never passes the budget."""
-    used = sum(lengths[i] for i in chosen)
-    covered = set().union(*(held[i] for i in chosen))
-    barred = set(chosen) | {j for i, j in exclusive if i in chosen} | {i for i, j in exclusive if j in chosen}
+    used = sum(program.lengths[i] for i in chosen)
+    covered = set().union(*(program.held[i] for i in chosen))
+    barred = set(chosen) | {b for pair in program.exclusive if set(pair) & set(chosen) for b in pair}
+    last = [
+        i
+        for i, ok in enumerate(program.usable)
+        if ok and i not in barred and not fits(used, program.lengths[i], program.budget)
+    ]
     gains = {
-        i: _value(held[i] - covered, weights)
-        for i, ok in enumerate(usable)
-        if ok and i not in barred and not fits(used, lengths[i], budget) and ends_nearer(used, lengths[i], budget)
+        i: _value(program.held[i] - covered, program.weights)
+        for i in last
+        if ends_nearer(used, program.lengths[i], program.budget)
     }
     best = max(gains, key=lambda i: (gains[i], -i), default=None)
     return [*chosen, best] if best is not None and gains[best] > 0 else chosen
 
 
-def _greedy(
-    held: Sequence[set[Concept]],
-    weights: dict[Concept, int],
-    lengths: Sequence[int],
-    usable: Sequence[bool],
-    budget: int,
-    exclusive: Sequence[tuple[int, int]],
-) -> list[int]:
+def _greedy(program: Program) -> list[int]:
     """Cost-scaled greedy: the most new weight per word until the budget is full, then the better of that and
     the single most valuable sentence (which bounds the greedy's loss, Khuller, Moss and Naor 1999)."""
     excluded: dict[int, set[int]] = {}
-    for i, j in exclusive:
+    for i, j in program.exclusive:
         excluded.setdefault(i, set()).add(j)
         excluded.setdefault(j, set()).add(i)
-    available = set(i for i, ok in enumerate(usable) if ok)
+    available = set(i for i, ok in enumerate(program.usable) if ok)
     chosen: list[int] = []
     covered: set[Concept] = set()
     used = 0
     while True:
-        fits = [i for i in available if lengths[i] <= budget - used]
-        gains = {i: _value(held[i] - covered, weights) / lengths[i] for i in fits}
+        fitting = [i for i in available if fits(used, program.lengths[i], program.budget)]
+        gains = {i: _value(program.held[i] - covered, program.weights) / program.lengths[i] for i in fitting}
         if not gains or max(gains.values()) <= 0:
             break
         best = max(gains, key=lambda i: (gains[i], -i))
         chosen.append(best)
-        covered |= held[best]
-        used += lengths[best]
+        covered |= program.held[best]
+        used += program.lengths[best]
         available -= {best} | excluded.get(best, set())
-    single = max((i for i, ok in enumerate(usable) if ok), key=lambda i: (_value(held[i], weights), -i))
-    if _value(held[single], weights) > _value(covered, weights):
+    usable = [i for i, ok in enumerate(program.usable) if ok]
+    single = max(usable, key=lambda i: (_value(program.held[i], program.weights), -i))
+    if _value(program.held[single], program.weights) > _value(covered, program.weights):
         return [single]
     return chosen or [single]
