@@ -227,6 +227,9 @@ def test_sentences_needing_context_lose_to_standalone_ones() -> None:
         ("The valuation of these facilities is pegged at a little over Rs 1,000 crore.", True),
         ("For these reasons the stated probability can easily be inaccurate.", True),
         ("In 2003, the ministry said it found seven research vessels.", False),
+        ("For the president, of course, it was yet another opportunity for grandstanding.", True),  # Guardian feed
+        ("On June 27, 1973, he pleaded guilty to one charge of conspiring to obstruct justice.", True),
+        ("On June 27, 1973, the court heard the first of the tapes.", False),
         ("On Monday, Daniels told the court these were her own words.", False),
         ("Most of these were built in the 1990s, the ministry said.", True),
         # A coordinating opening goes on from the sentence before (SI's NBA brawl story, cnn.com's Firefox review).

@@ -59,10 +59,11 @@ _OPENS_ON_CONTEXT = re.compile(
     r"|plus|either way|none|neither|both|whether|such|another|not)\b",
     re.I,
 )
-# The same after a short opening phrase ("At present, they ...", "In 2003, it said ..."), or a "these"/"those"
-# pointing back within the first words ("The valuation of these facilities ...").
+# The same after a short opening phrase or two ("At present, they ...", "For the president, of course, it was
+# ..."), or a "these"/"those" pointing back within the first words ("The valuation of these facilities ...").
 _REFERS_BACK = re.compile(
-    r"^[A-Z][\w'’.-]*(?:\s[\w'’.-]+){0,3},\s+(?:he|she|they|it|these|those)\b|^\S+(?:\s\S+){0,3}\s(?:these|those)\s[a-z]",
+    r"^[A-Z][\w'’.-]*(?:\s[\w'’.-]+){0,3},(?:\s+[\w'’.-]+(?:\s[\w'’.-]+){0,2},)?\s+(?:he|she|they|it|these|those)\b"
+    r"|^\S+(?:\s\S+){0,3}\s(?:these|those)\s[a-z]",
     re.I,
 )
 _PRONOUN_SPEAKER = re.compile(r"""[,.!?]["”’]\s+(he|she|they)\s+(said|says|added|wrote|told|asked|noted)\b""")
