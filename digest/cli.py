@@ -235,7 +235,13 @@ def cluster_command(file: TextIO, threshold: float | None, explain: bool) -> Non
 
 @main.command()
 @click.argument("file", type=click.File("r", encoding="utf-8"))
-@click.option("--words", type=click.IntRange(min=1), default=120, show_default=True, help="Word budget.")
+@click.option(
+    "--words",
+    type=click.IntRange(min=1),
+    default=120,
+    show_default=True,
+    help="Word budget: each summary ends at the sentence boundary nearest it.",
+)
 @click.option(
     "--method",
     type=click.Choice(SUMMARY_METHODS),
