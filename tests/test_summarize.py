@@ -18,6 +18,7 @@ from digest.summarize import (
     MIN_PER_ARTICLE,
     POOL_LIMIT,
     Tuning,
+    centroid,
     clean_headline,
     clean_sentences,
     is_boilerplate,
@@ -30,6 +31,7 @@ from digest.summarize import (
     summarize,
     trim_opening,
 )
+from digest.summarize.headline import headlined
 from digest.summarize.length import ends_nearer, fits
 from digest.summarize.sentences import Candidate
 
@@ -522,6 +524,25 @@ def test_a_date_or_a_time_is_not_a_headline() -> None:
     alone = summarize(_titled([("December 2, 2026", brawl)]))
     assert alone.headline == brawl  # no title says what: the first clean sentence stands in
     assert not is_timestamp("1984") and not is_timestamp("May 2026 update") and is_timestamp("2026-12-02 07:00")
+
+
+def test_a_site_name_or_a_date_is_not_a_title_the_summary_leans_on() -> None:
+    """The title terms that raise a sentence's salience (centroid) and the titles' bigrams (concepts) are those
+    of the titles that could head the story (`headlined`): not "The Times Online" on every page, nor a date."""
+    story = _titled(
+        [
+            ("The Times Online", "China apologised on Saturday for the submarine's intrusion, the Times Online said."),
+            ("The Times Online", "The submarine intrusion into Japanese waters was a provocation, officials said."),
+            ("Saturday November 20, 2004 6:23PM", "Japan tracked the submarine for two days in its waters."),
+            ("Japan tracks submarine", "The navy said the submarine left Japanese waters on Friday night."),
+        ]
+    )
+    originals = list(story.articles)
+    assert headlined(originals) == [originals[3]]
+    found = centroid.space(pool(originals, DEFAULT.per_article), originals)
+    headline_only = centroid._text_vector("Japan tracks submarine", found.vocabulary, found.term_weights)
+    assert {"onlin", "saturday"} <= set(found.vocabulary)  # the words are in the pool, yet no title of it
+    assert np.allclose(found.titles, headline_only)
 
 
 def test_headline_suffix_is_cleaned() -> None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from digest import text as textlib
 from digest.models import Article
+from digest.summarize.headline import headlined
 from digest.summarize.length import ends_nearer, fits
 from digest.summarize.sentences import Candidate, needs_context
 from digest.summarize.tuning import Tuning
@@ -87,10 +88,9 @@ def _weights(
     by_outlet: dict[str, set[Concept]] = {}
     for candidate, found in zip(pool, held, strict=True):
         by_outlet.setdefault(originals[candidate.article].label, set()).update(found)
-    if titles:
-        for article in originals:
-            if article.title:
-                by_outlet.setdefault(article.label, set()).update(concepts(article.title))
+    if titles:  # the titles that could head the story: a site's name on every page or a date is no headline
+        for article in headlined(originals):
+            by_outlet.setdefault(article.label, set()).update(concepts(article.title or ""))
     return dict(Counter(c for found in by_outlet.values() for c in found))
 
 

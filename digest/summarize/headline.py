@@ -30,16 +30,12 @@ def headline(
 ) -> tuple[str, Article | None]:
     """The title closest to what the coverage says most (`closeness`), and the article it is the title of.
 
-    Only originals are given: a copy's title never heads a story. A title that several articles carry is the
-    site's name on every page, not a headline, unless it is all there is; one that is only a date or a time
-    ("Saturday November 20, 2004 6:23PM") says nothing of the story. Articles whose ids are in `heads`
-    (those on the digest's topic) are preferred when one has a title: a story that came in by one of its
-    articles is headed by it, so the reader sees why it is in the digest. With no title at all, the first clean
-    sentence stands in, and its article is the one linked.
+    Only originals are given: a copy's title never heads a story, nor a site's name or a date (`headlined`).
+    Articles whose ids are in `heads` (those on the digest's topic) are preferred when one has a title: a story
+    that came in by one of its articles is headed by it, so the reader sees why it is in the digest. With no
+    title at all, the first clean sentence stands in, and its article is the one linked.
     """
-    named = [a for a in originals if a.title and not is_timestamp(a.title)]
-    titles = Counter(a.title for a in named)
-    titled = [a for a in named if titles[a.title] == 1] or named
+    titled = headlined(originals)
     titled = [a for a in titled if a.id in heads] or titled
     if not titled:
         opening = next(((s, a) for a in originals for s in clean_sentences(a.text, language)), None)
@@ -48,6 +44,14 @@ def headline(
     scores = [closeness(title) for title in cleaned]
     best = max(range(len(titled)), key=lambda i: (scores[i], -i))
     return cleaned[best], titled[best]
+
+
+def headlined(originals: Sequence[Article]) -> list[Article]:
+    """The articles whose title may head the story: a title that several articles carry is the site's name on
+    every page (unless it is all there is), and one that is only a date or a time says nothing of the story."""
+    named = [a for a in originals if a.title and not is_timestamp(a.title)]
+    titles = Counter(a.title for a in named)
+    return [a for a in named if titles[a.title] == 1] or named
 
 
 def first_dated(articles: Sequence[Article]) -> Article | None:
