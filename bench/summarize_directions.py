@@ -1,6 +1,6 @@
 """Directions measured for #14's summary targets, each scored held out as bench/summarize.py scores the default.
 
-    python bench/summarize_directions.py [--new] [--seven]
+    python bench/summarize_directions.py [--new] [--seven] [--eight]
 
 Same data, budget, ROUGE and folds as bench/summarize.py --folds 5 (FOLD_SEED): a direction with constants has
 them chosen on the other folds only; the learned scorer is fit on the other folds only. Printed: the mean of
@@ -51,12 +51,18 @@ now also reports), each over the default's grid: cross-article support (a senten
 article's sentence), news cues (a time expression, a reporting verb), opening its paragraph, biased LexRank
 (a random walk on the cosines teleporting to the salience), an exact knapsack of the salience with no two
 near-repeats, MMR at 0.5 / 0.85 / 1.0, and needs_context with none or one of its rules removed.
+
+Added in session 8 (`--eight`): topic signatures (Lin & Hovy 2000; CLASSY's sentence score, Conroy et al.): stems
+whose share of the pool's tokens is significantly above general English's (Dunning's log-likelihood ratio, p <
+0.001, against wordfreq), as the share or the count of a sentence's stems that are signatures, added to the
+salience. Every row here ends summaries within the budget (a cap); bench/summarize.py scores the length rule.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import re
 import statistics
 import sys
@@ -816,10 +822,57 @@ def session_seven(data: dict[int, list[Prepared]]) -> None:
         report(f"needs_context without its {rule} rule", *held_out(table, shuffled))
 
 
+SIGNIFICANT = 10.83  # Dunning's log-likelihood ratio at p < 0.001, as topic signatures are chosen
+
+
+def topic_signatures(p: Prepared) -> set[str]:
+    """Lin & Hovy's topic signatures: stems far more frequent in the cluster's pool than in general English
+    (wordfreq, per token), by Dunning's log-likelihood ratio against a background too large to count."""
+    counts = Counter(t for c in p.pool for t in c.terms)
+    word: dict[str, str] = {}
+    for (stem, form), _ in Counter(pair for c in p.pool for pair in zip(c.terms, c.forms, strict=True)).most_common():
+        word.setdefault(stem, form)
+    total = max(1, sum(counts.values()))
+    stems = list(counts)
+    found = set()
+    for stem, common in zip(stems, textlib.commonnesses([word[t] for t in stems]), strict=True):
+        mine, general = counts[stem] / total, common / 500  # commonness is per 500-word document
+        if mine <= general:
+            continue
+        rest = (total - counts[stem]) * math.log((1 - mine) / (1 - general)) if mine < 1 else 0.0
+        if 2 * (counts[stem] * math.log(mine / general) + rest) > SIGNIFICANT:
+            found.add(stem)
+    return found
+
+
+def signature_share(p: Prepared) -> np.ndarray:
+    """The share of a sentence's content stems that are topic signatures (Conroy et al.'s CLASSY scores so)."""
+    found = topic_signatures(p)
+    return np.array([sum(t in found for t in c.terms) / max(1, len(c.terms)) for c in p.pool])
+
+
+def signature_count(p: Prepared) -> np.ndarray:
+    """How many topic signatures a sentence holds, by tens."""
+    found = topic_signatures(p)
+    return np.array([len(set(c.terms) & found) / 10 for c in p.pool])
+
+
+def session_eight(data: dict[int, list[Prepared]]) -> None:
+    """#14's targets, session 8: topic signatures added to the default's salience, held out over REPEATS
+    shuffles of the folds (the budget a cap here, as in every row of this file)."""
+    base = {"": data}
+    report("default grid (24 points, MMR 0.7)", *held_out(variant_table(base, default_salience), REPEATS))
+    for name, feature in (("signature share", signature_share), ("signature count / 10", signature_count)):
+        weighted = variant_table(base, added(feature), weights=(0.0, 0.25, 0.5, 1.0))
+        report(f"+ {name} (0, .25, .5, 1)", *held_out(weighted, REPEATS))
+        report(f"+ {name} (1)", *held_out(variant_table(base, added(feature), weights=(1.0,)), REPEATS))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--new", action="store_true", help="only the directions of session 6")
     parser.add_argument("--seven", action="store_true", help="only the directions of session 7")
+    parser.add_argument("--eight", action="store_true", help="only the directions of session 8")
     args = parser.parse_args()
     scorer = rouge_scorer.RougeScorer(["rouge2"], use_stemmer=True)
     tokenize: Tokenize = scorer._tokenizer.tokenize
@@ -829,6 +882,9 @@ def main() -> None:
     print(f"{'direction':<46} 5-fold held out  in-sample\n{'':<46} R1      R2       R1      R2")
     if args.seven:
         session_seven(data)
+        return
+    if args.eight:
+        session_eight(data)
         return
     session_six(rows, data, tokenize)
     if args.new:
@@ -857,6 +913,7 @@ def main() -> None:
     report("Lin & Bilmes (alpha 0.1/0.2, lambda 1/6)", *held_out(grid))
     session_five(deepest)
     session_seven(data)
+    session_eight(data)
 
 
 if __name__ == "__main__":
