@@ -105,16 +105,17 @@ def test_summary_ends_at_the_sentence_boundary_nearest_the_budget(
         assert _words(capped) <= budget or len(capped.sentences) == 1, story.headline
 
 
-def test_the_nearest_boundary_keeps_summaries_nearer_the_budget(seed_clusters: list[Cluster]) -> None:
+@pytest.mark.parametrize("method", METHODS)
+def test_the_nearest_boundary_keeps_summaries_nearer_the_budget(seed_clusters: list[Cluster], method: str) -> None:
     """Whole sentences never add up to the budget: a cap leaves a summary short by about half a sentence."""
+    groups = [g for g in seed_clusters if len(g.articles) > 1]
     for budget in (60, 120):
-        stories = [summarize(g, words=budget) for g in seed_clusters if len(g.articles) > 1]
-        capped = [
-            summarize(g, words=budget, tuning=Tuning(nearest=False)) for g in seed_clusters if len(g.articles) > 1
-        ]
-        miss = sum(abs(_words(s) - budget) for s in stories)
-        assert miss < sum(abs(_words(s) - budget) for s in capped)
-        assert any(_words(s) > budget for s in stories)
+        stories = [summarize(g, words=budget, method=method) for g in groups]
+        capped = [summarize(g, words=budget, method=method, tuning=Tuning(nearest=False)) for g in groups]
+        miss, capped_miss = (sum(abs(_words(s) - budget) for s in found) for found in (stories, capped))
+        # sumy's rankers and the concepts program fill a cap closely; the default's floor leaves room
+        assert miss < capped_miss if method == "centroid" else miss <= capped_miss
+        assert any(_words(s) > budget for s in stories) or miss == capped_miss
 
 
 def test_a_sentence_past_the_budget_must_end_nearer_it() -> None:
