@@ -3,7 +3,8 @@
 Articles already sent never come back, so a continuing story is made of new articles about an event the
 reader has seen. It is matched to the earlier story by what both say (headline, coverage titles and summary
 sentences, as TF-IDF of stems, each story read in its own language), marked as an update, and shows only
-sentences the reader has not had; a story with nothing new left is dropped.
+sentences the reader has not had (`said` is what the pipeline summarizes it again without, so the budget goes
+to the news; `updated` trims what is still repeated); a story with nothing new left is dropped.
 """
 
 from __future__ import annotations
@@ -21,15 +22,27 @@ SAME_EVENT = 0.3  # cosine between two stories' words at which they are one even
 
 def follow_up(stories: Sequence[Story], earlier: Sequence[Story], threshold: float = SAME_EVENT) -> list[Story]:
     """The stories as they should appear given what was sent: updates marked and trimmed, repeats dropped."""
+    return updated(stories, continued(stories, earlier, threshold))
+
+
+def continued(
+    stories: Sequence[Story], earlier: Sequence[Story], threshold: float = SAME_EVENT
+) -> list[tuple[Story, ...]]:
+    """For each story, the earlier stories it continues (none for a new one)."""
     if not earlier:
-        return list(stories)
-    documents = [*stories, *earlier]
-    vectors = _vectors(documents)
+        return [() for _ in stories]
+    vectors = _vectors([*stories, *earlier])
+    return [
+        tuple(earlier[j] for j in range(len(earlier)) if _cosine(vectors[i], vectors[len(stories) + j]) >= threshold)
+        for i in range(len(stories))
+    ]
+
+
+def updated(stories: Sequence[Story], continues: Sequence[Sequence[Story]]) -> list[Story]:
+    """Each story that continues earlier ones marked as an update and without the sentences they sent; one with
+    nothing new left is dropped."""
     kept = []
-    for index, story in enumerate(stories):
-        matches = [
-            earlier[j] for j in range(len(earlier)) if _cosine(vectors[index], vectors[len(stories) + j]) >= threshold
-        ]
+    for story, matches in zip(stories, continues, strict=True):
         if not matches:
             kept.append(story)
             continue
@@ -37,6 +50,11 @@ def follow_up(stories: Sequence[Story], earlier: Sequence[Story], threshold: flo
         if fresh:
             kept.append(replace(story, sentences=fresh, update=True))
     return kept
+
+
+def said(matches: Sequence[Story]) -> list[str]:
+    """What the earlier stories told the reader: the sentences an update should not tell again."""
+    return [s.text for story in matches for s in story.sentences]
 
 
 def _repeats(sentence: str, story: Story, language: str | None) -> bool:

@@ -134,8 +134,15 @@ def _build(
     """The digest, and the ids of the articles behind each of its stories (what gets marked as sent)."""
     query = query or select.parse_query(settings.topic)
     found = _on_topic(config, settings, articles, now, exclude, query)
-    stories = [summarize.summarize(c, config.summary.words, config.summary.method, heads=m) for c, m in found]
-    ranked = rank.rank(continuity.follow_up(stories, earlier), settings.max_stories)
+    words, method = config.summary.words, config.summary.method
+    stories = [summarize.summarize(c, words, method, heads=m) for c, m in found]
+    continues = continuity.continued(stories, earlier)
+    # An update is summarized again without what its earlier stories said, so its budget goes to what is new.
+    stories = [
+        summarize.summarize(c, words, method, heads=m, said=continuity.said(matches)) if matches else story
+        for (c, m), story, matches in zip(found, stories, continues, strict=True)
+    ]
+    ranked = rank.rank(continuity.updated(stories, continues), settings.max_stories)
     members = {c.id: [a.id for a in c.articles] for c, _ in found}
     digest = Digest(title=settings.title, topic=settings.topic, created=now, stories=tuple(ranked))
     return digest, {story.id: members[story.id] for story in ranked}

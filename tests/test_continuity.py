@@ -29,6 +29,28 @@ Lumora Labs said it would ask the court to dismiss the lawsuit before the hearin
 """
 
 
+# An update that opens on two sentences the first issue already carried (The Ledger's lead, Circuit Review's
+# line on Lumora's sources, taken over word for word), then gives five new ones.
+RETOLD = [
+    "Halvard Pictures, one of Aldovia's oldest film studios, sued the artificial intelligence startup Lumora Labs "
+    "on Monday, accusing it of copying at least 212 of the studio's feature films to train the video generator it "
+    "sells to the public.",
+    "Lumora has never published a list of the sources behind Lumora Reel.",
+]
+NEWS = [
+    "The Commercial Court of Port Calder set a first hearing for 14 January in the Halvard case.",
+    "Judge Ines Marlow also ordered Lumora to preserve the training data behind its model until the case is decided.",
+    "Lumora Labs said it would ask the court to dismiss the lawsuit against it before the hearing.",
+    "Lawyers for Halvard said they would ask for Lumora Reel to be withdrawn from sale while the case goes on.",
+    "The court gave both sides until 10 December to file their first written arguments in the Lumora case.",
+]
+BACKGROUND_FIRST = (
+    '---\ntitle: "Hearing set in Halvard Pictures\' lawsuit against Lumora Labs"\noutlet: "Harbour Wire"\n'
+    'url: "https://harbourwire.example/2026/11/26/halvard-lumora-hearing"\npublished: "2026-11-26T10:00:00Z"\n'
+    "---\n" + "\n\n".join([*RETOLD, *NEWS]) + "\n"
+)
+
+
 def _story(ident: str, headline: str, *sentences: str) -> Story:
     return Story(
         id=ident,
@@ -75,6 +97,27 @@ def test_second_run_shows_the_update_only(tmp_path: Path) -> None:
     text = " ".join(with_update.get_content().split())
     assert "Update" in text and "14 January" in text
     assert "Ironwake" not in text, "nothing from the first issue's coverage is repeated"
+
+
+def test_an_update_spends_its_budget_on_what_is_new(tmp_path: Path) -> None:
+    """An update is summarized without what the first issue said: the five new sentences fit the budget, where
+    trimming a summary made with the two old ones showed four."""
+    handler = Handler()
+    with smtp_server(handler) as port:
+        path = write_config(tmp_path, port=port)
+        assert pipeline.run(config.load(path), now=NOW).ok
+        (tmp_path / "extra").mkdir()
+        (tmp_path / "extra" / "hearing.md").write_text(BACKGROUND_FIRST, encoding="utf-8")
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write('\n[[sources]]\npath = "extra"\n')
+        second = pipeline.run(config.load(path), now=NOW + timedelta(days=1))
+    assert second.ok and second.reports[0].stories == 1
+    body = handler.received[-1].message().get_body(("plain",))
+    assert body is not None
+    text = " ".join(body.get_content().split())
+    assert "Update" in text
+    assert [sentence in text for sentence in NEWS] == [True] * len(NEWS)
+    assert not any(sentence in text for sentence in RETOLD)
 
 
 def test_a_copy_of_a_report_already_sent_heads_no_story(tmp_path: Path) -> None:

@@ -118,6 +118,21 @@ def test_the_nearest_boundary_keeps_summaries_nearer_the_budget(seed_clusters: l
         assert any(_words(s) > budget for s in stories) or miss == capped_miss
 
 
+def test_what_the_reader_was_told_is_not_told_again() -> None:
+    """`said` (an update's earlier stories): no sentence the same as one of them, near-identical wording too."""
+    sentences = [
+        "The regional council approved the new harbour bridge on Tuesday by a vote of 31 to 9.",
+        "Construction is expected to start next spring and to take three years.",
+        "The mayor welcomed the decision at a press conference after the vote.",
+        "Critics said the cost estimate of 240 million crowns was far too low.",
+    ]
+    group = Cluster("x", (Article("a", "\n".join(sentences), outlet="One"),))
+    said = ["The regional council approved the new harbour bridge on Tuesday, by a vote of 31 to 9.", sentences[1]]
+    told = summarize(group, words=40, said=said)
+    assert [s.text for s in told.sentences] == sentences[2:]
+    assert [s.text for s in summarize(group, words=40).sentences][:1] == sentences[:1]
+
+
 def test_a_sentence_past_the_budget_must_end_nearer_it() -> None:
     assert fits(90, 10, 100) and not fits(90, 11, 100)
     assert ends_nearer(90, 19, 100) and not ends_nearer(90, 20, 100)  # 109 is nearer 100 than 90 is; 110 is not

@@ -62,13 +62,15 @@ def summarize(
     method: str = "centroid",
     tuning: Tuning = DEFAULT,
     heads: Collection[str] = (),
+    said: Sequence[str] = (),
 ) -> Story:
-    """The Story of one cluster: headline and its article, attributed sentences within `words`, every outlet.
+    """The Story of one cluster: headline and its article, attributed sentences to about `words`, every outlet.
 
-    `heads`: ids of the articles preferred for the headline (the digest's topic matched them)."""
+    `heads`: ids of the articles preferred for the headline (the digest's topic matched them). `said`: sentences
+    the reader has had (an update's earlier stories): none of them is told again, so the budget goes to news."""
     originals = cluster.originals() or cluster.articles
     language = main_language(a.language for a in originals)  # the cluster stage groups one language at a time
-    candidates = pool(originals, tuning.per_article, language)
+    candidates = pool(originals, tuning.per_article, language, said)
     space = centroid.space(candidates, originals, language)
     if method == "concepts":
         chosen = concepts.select(candidates, originals, words, tuning, language)

@@ -322,16 +322,20 @@ def _unbalanced_quotes(text: str) -> int:
     return sum(still_open.values()) + text.count('"') % 2
 
 
-def pool(articles: Sequence[Article], per_article: int, language: str | None = None) -> list[Candidate]:
-    """The first whole, clean sentences of every article: up to `per_article` each, fewer when POOL_LIMIT says."""
+def pool(
+    articles: Sequence[Article], per_article: int, language: str | None = None, said: Sequence[str] = ()
+) -> list[Candidate]:
+    """The first whole, clean sentences of every article: up to `per_article` each, fewer when POOL_LIMIT says;
+    none that is the same sentence as one the reader was `said` already (an update's earlier story)."""
     quota = max(MIN_PER_ARTICLE, min(per_article, POOL_LIMIT // max(1, len(articles))))
     found: list[Candidate] = []
     seen: set[str] = set()
+    told = [textlib.word_set(s, language) for s in said]
     for index, article in enumerate(articles):
         taken = 0
         for sentence in clean_sentences(article.text, language):
             key = " ".join(sentence.lower().split())
-            if key in seen:
+            if key in seen or (told and _told(sentence, told, language)):
                 continue
             seen.add(key)
             found.append(candidate(sentence, index, taken, language))
@@ -339,6 +343,11 @@ def pool(articles: Sequence[Article], per_article: int, language: str | None = N
             if taken == quota:
                 break
     return found
+
+
+def _told(sentence: str, told: Sequence[frozenset[str]], language: str | None) -> bool:
+    words = textlib.word_set(sentence, language)
+    return any(textlib.same_sentence(words, old) for old in told)
 
 
 def candidate(sentence: str, article: int, position: int, language: str | None = None) -> Candidate:
