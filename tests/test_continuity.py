@@ -80,21 +80,26 @@ def test_follow_up_marks_updates_and_drops_repeats() -> None:
     assert follow_up([update], []) == [update]
 
 
-def test_second_run_shows_the_update_only(tmp_path: Path) -> None:
+def _second_issue(tmp_path: Path, article: str) -> str:
+    """The text part of the issue sent the day after the seeds' first one, once `article` has come in."""
     handler = Handler()
     with smtp_server(handler) as port:
         path = write_config(tmp_path, port=port)
         first = pipeline.run(config.load(path), now=NOW)
         assert first.ok and first.reports[0].stories == 9
         (tmp_path / "extra").mkdir()
-        (tmp_path / "extra" / "hearing.md").write_text(FOLLOW_UP, encoding="utf-8")
+        (tmp_path / "extra" / "hearing.md").write_text(article, encoding="utf-8")
         with path.open("a", encoding="utf-8") as handle:
             handle.write('\n[[sources]]\npath = "extra"\n')
         second = pipeline.run(config.load(path), now=NOW + timedelta(days=1))
     assert second.ok and second.reports[0].stories == 1
-    with_update = handler.received[-1].message().get_body(("plain",))
-    assert with_update is not None
-    text = " ".join(with_update.get_content().split())
+    body = handler.received[-1].message().get_body(("plain",))
+    assert body is not None
+    return " ".join(body.get_content().split())
+
+
+def test_second_run_shows_the_update_only(tmp_path: Path) -> None:
+    text = _second_issue(tmp_path, FOLLOW_UP)
     assert "Update" in text and "14 January" in text
     assert "Ironwake" not in text, "nothing from the first issue's coverage is repeated"
 
@@ -102,19 +107,7 @@ def test_second_run_shows_the_update_only(tmp_path: Path) -> None:
 def test_an_update_spends_its_budget_on_what_is_new(tmp_path: Path) -> None:
     """An update is summarized without what the first issue said: the five new sentences fit the budget, where
     trimming a summary made with the two old ones showed four."""
-    handler = Handler()
-    with smtp_server(handler) as port:
-        path = write_config(tmp_path, port=port)
-        assert pipeline.run(config.load(path), now=NOW).ok
-        (tmp_path / "extra").mkdir()
-        (tmp_path / "extra" / "hearing.md").write_text(BACKGROUND_FIRST, encoding="utf-8")
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write('\n[[sources]]\npath = "extra"\n')
-        second = pipeline.run(config.load(path), now=NOW + timedelta(days=1))
-    assert second.ok and second.reports[0].stories == 1
-    body = handler.received[-1].message().get_body(("plain",))
-    assert body is not None
-    text = " ".join(body.get_content().split())
+    text = _second_issue(tmp_path, BACKGROUND_FIRST)
     assert "Update" in text
     assert [sentence in text for sentence in NEWS] == [True] * len(NEWS)
     assert not any(sentence in text for sentence in RETOLD)
