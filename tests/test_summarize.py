@@ -344,10 +344,13 @@ def test_boilerplate_never_appears() -> None:
         "Ten Weeds You Can Eat was originally published in Greenways on Medium, where people are continuing the "
         "conversation by highlighting and responding to this story.",
         "The post Ten Weeds You Can Eat appeared first on Greenways.",
+        # A live blog's link to another (the Guardian feed's transfer deadline day blog, in our words).
+        "Keep up with the rest of tonight's matches – live!",
     ]:
         assert is_boilerplate(line), line
     assert not is_boilerplate("The council approved the budget on Monday by 31 votes to 9.")
     assert not is_boilerplate("The novel was originally published in 1998 and sold a million copies.")
+    assert not is_boilerplate("Most of the council's members said they would rather live with the old bridge.")
 
 
 @pytest.mark.parametrize(
@@ -589,6 +592,10 @@ WIRE = (
         ("INDIATIMES NEWS NETWORK DEBIPRASAD NAYAK MUMBAI: The markets moved further up.", "The markets"),
         ("December 23, 2004 A recently rediscovered asteroid is predicted to pass near the Earth.", "A recently"),
         ("11.03am: Uefa official Giorgio Marchetti takes a swipe at the G14 clubs.", "Uefa official"),
+        # A live blog's match minute (the Guardian feed's Tottenham v Manchester United blog, in our words).
+        ("13 min: Lingard runs at the defence down the left.", "Lingard runs"),
+        ("45+2 min: Kane heads wide from the corner.", "Kane heads"),
+        ("90 minutes: that is how long the council debated the bridge.", "90 minutes"),  # not a match minute
         (
             "Former CFO likely to help prosecutors ALEXANDRIA, Va. -- Former Boeing CFO Michael Sears pleaded guilty.",
             "Former Boeing",

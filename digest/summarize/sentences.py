@@ -32,7 +32,7 @@ _BOILERPLATE = re.compile(
     |(your|active|online)\ subscription|\blog\ ?in\b|\bsign\ in\b|registered\ user|without\ ads
     |advertise\ (in|with|on)|optimi[sz]ed\ for\ viewing|can\ be\ reached\ (at|via|by)|(purchase|view)\ this\ article
     |for\ (further|more)\ information,?\ (visit|see|go|call|contact)|^author:|^source$|^\W*$
-    |\bwas\ originally\ published\ (in|on)\ .+\ on\ medium\b|^the\ post\ .+\ appeared\ first\ on\ )""",
+    |\s[–—-]\ live!?$|\bwas\ originally\ published\ (in|on)\ .+\ on\ medium\b|^the\ post\ .+\ appeared\ first\ on\ )""",
     re.I | re.X,
 )
 _PARENTHESES = re.compile(r"\([^)]*\)")
@@ -95,7 +95,8 @@ _DATE = (
 _NEXT = r"(?=[A-Z\"“])"
 # A text that is only a date or a time ("Saturday November 20, 2004 6:23PM"): a page's stamp, not a title.
 _WHEN_ONLY = re.compile(rf"^\W*(?:(?:{_DATE}|{_CLOCK})[\s,|:-]*)+$")
-_TIMESTAMP = re.compile(rf"^(?:{_DATE}(?:[,\s]+\(?(?:{_CLOCK})\)?)?|\(?(?:{_CLOCK})\)?)[\s,:|-]+{_NEXT}")
+_MINUTE = r"\d{1,3}(?:\+\d{1,2})?\s?mins?(?=:)"  # a live blog's match minute: "13 min: ", "45+2 min: "
+_TIMESTAMP = re.compile(rf"^(?:{_DATE}(?:[,\s]+\(?(?:{_CLOCK})\)?)?|\(?(?:{_CLOCK})\)?|{_MINUTE})[\s,:|-]+{_NEXT}")
 _PHOTO_CODE = re.compile(
     rf"^\(?(?:AP|Reuters|AFP|Getty|EPA)\s+(?:Photos?|Images?)\b(?:/[^)]*\))?(?:\s+[A-Z]{{2,5}}\d{{2,5}}\b)?[\s,]*{_NEXT}"
 )
