@@ -473,6 +473,34 @@ def test_opening_is_the_first_reports_lead() -> None:
     assert story.sentences[0].outlet == "Original"
 
 
+def test_opening_is_the_earliest_report_whose_lead_is_nearly_the_best() -> None:
+    """The first item is a video's one-line blurb; the report came next, a recap of the reactions last (the
+    Guardian feed's State of the Union story, in our words)."""
+    first = datetime(2026, 1, 5, 3, tzinfo=UTC)
+    blurb = Article(
+        "v",
+        "In his speech the mayor says the city is on a mission to build again.",
+        outlet="Video",
+        published=first,
+    )
+    report = Article(
+        "r",
+        "Harbour City's mayor promised a new bridge over the river in her annual address to the council on Monday.\n"
+        "The bridge would cost 240 million crowns and open in 2029, the mayor told the council.",
+        outlet="Report",
+        published=first.replace(hour=7),
+    )
+    recap = Article(
+        "c",
+        "Council members on Monday reacted to the mayor's annual address and her plan for a bridge over the river.\n"
+        "Several members said the bridge over the river would cost far more than the mayor told the council.",
+        outlet="Recap",
+        published=first.replace(hour=16),
+    )
+    story = summarize(Cluster("x", (blurb, report, recap)), words=80)
+    assert story.sentences[0].outlet == "Report"
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_edge_cases_never_crash(method: str) -> None:
     single = Cluster("c", (Article("a", "Only one sentence here is long enough to use.", title="One - Site"),))

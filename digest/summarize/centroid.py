@@ -3,7 +3,7 @@
 Each sentence is scored by its closeness to what the coverage says most (the centroid of all its sentences)
 and to the outlets' headlines, by how many other outlets use its two-word phrases, and by how early it comes
 in its article. One far below the best is left out rather than used as padding. The summary opens with an
-article's lead (the first report's when it is nearly as good as the best) and goes on by MMR to the word
+article's lead (the earliest report's that is nearly as good as the best) and goes on by MMR to the word
 budget (ending at the sentence boundary nearest it, `length`), never taking a sentence that restates a chosen
 one.
 """
@@ -21,13 +21,13 @@ from scipy import sparse
 
 from digest import text as textlib
 from digest.models import Article
-from digest.summarize.headline import clean_headline, first_dated, headlined
+from digest.summarize.headline import by_date, clean_headline, headlined
 from digest.summarize.length import ends_nearer, fits
 from digest.summarize.sentences import Candidate, needs_context
 from digest.summarize.tuning import Tuning
 
 IDF_PRIOR = 10  # documents' worth of general English in term weights: a cluster's own counts matter more here
-OPENING_SHARE = 0.6  # the first report's lead opens the summary if it scores this share of the best lead
+OPENING_SHARE = 0.6  # the earliest report's lead that scores this share of the best lead opens the summary
 REDUNDANT = 0.5  # cosine at or above which a candidate repeats a chosen sentence
 COVERED = 0.7  # share of a candidate's term weight already in the summary at which it adds too little
 RESTATED = 0.6  # share of a candidate's names and numbers already stated at which it only restates them
@@ -161,19 +161,20 @@ def _lead(pool: Sequence[Candidate]) -> np.ndarray:
 
 
 def _opening(pool: Sequence[Candidate], score: np.ndarray, originals: Sequence[Article]) -> int | None:
-    """The lead that opens the summary: the first report's, unless another article's lead is much better.
+    """The lead that opens the summary: the earliest report's that is nearly as good as the best lead, else the
+    best.
 
-    A recap or a column published later often condenses the story well, but the news is the first report's.
+    A recap or a column published later often condenses the story well, but the news is the first report's;
+    when that is a video's one-line blurb, the next report's lead is the news (the Guardian's State of the
+    Union story opened on the late-night hosts' reactions, published twelve hours after the speech).
     """
     leads = [i for i, c in enumerate(pool) if c.position == 0 and np.isfinite(score[i])]
     if not leads:
         return None
     best = max(leads, key=lambda i: score[i])
-    first = first_dated(originals)
-    original = next((i for i in leads if first and originals[pool[i].article] is first), None)
-    if original is not None and score[original] >= OPENING_SHARE * score[best]:
-        return original
-    return best
+    lead_of = {id(originals[pool[i].article]): i for i in leads}
+    earliest = (lead_of[id(a)] for a in by_date(originals) if id(a) in lead_of)
+    return next((i for i in earliest if score[i] >= OPENING_SHARE * score[best]), best)
 
 
 def _mmr(

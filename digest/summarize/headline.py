@@ -55,5 +55,9 @@ def headlined(originals: Sequence[Article]) -> list[Article]:
 
 
 def first_dated(articles: Sequence[Article]) -> Article | None:
-    dated = [a for a in articles if a.published]
-    return min(dated, key=lambda a: (a.published, a.id)) if dated else None
+    return next(iter(by_date(articles)), None)
+
+
+def by_date(articles: Sequence[Article]) -> list[Article]:
+    """The dated articles, the first published first (ties in the order of their ids)."""
+    return sorted((a for a in articles if a.published), key=lambda a: (a.published, a.id))
