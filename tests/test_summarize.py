@@ -246,6 +246,10 @@ def test_sentences_needing_context_lose_to_standalone_ones() -> None:
         ("For these reasons the stated probability can easily be inaccurate.", True),
         ("In 2003, the ministry said it found seven research vessels.", False),
         ("For the president, of course, it was yet another opportunity for grandstanding.", True),  # Guardian feed
+        # Reported speech a pronoun said (ECB+ dev's prison escape and Gulf of Aden stories, in our words).
+        ("The escape happened near Baytown, about 25 miles east of Houston, it said.", True),
+        ("The merchant ship was later escorted to safety, he added.", True),
+        ("The escape happened near Baytown, the prison agency said.", False),
         ("On June 27, 1973, he pleaded guilty to one charge of conspiring to obstruct justice.", True),
         ("On June 27, 1973, the court heard the first of the tapes.", False),
         ("On Monday, Daniels told the court these were her own words.", False),

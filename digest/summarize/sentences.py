@@ -67,6 +67,11 @@ _REFERS_BACK = re.compile(
     re.I,
 )
 _PRONOUN_SPEAKER = re.compile(r"""[,.!?]["”’]\s+(he|she|they)\s+(said|says|added|wrote|told|asked|noted)\b""")
+# Reported speech whose speaker is a pronoun: "The escape happened near Baytown, it said." tells who said it
+# only to a reader of the sentence before.
+_PRONOUN_SOURCE = re.compile(
+    r""",\s+(?:he|she|it|they)\s+(?:said|says|added|wrote|noted|explained|stated|told\s+\w+)\.["”’]?$"""
+)
 # A quotation in any of the quoting styles of _CLOSES; a sentence that is one alone names no speaker.
 _QUOTATION = r"\"[^\"]*\"|“[^”]*”|„[^“”]*[“”]|«[^»]*»|»[^«»]*[«»]|”[^”]*”|「[^」]*」|『[^』]*』"
 _BARE_QUOTE = re.compile(rf"^(?:{_QUOTATION})$")
@@ -212,9 +217,9 @@ def needs_context(sentence: str, language: str | None = None) -> bool:
     """Reads badly on its own: a quotation with no speaker named (in any quoting style), a sentence that opens on
     a pronoun or connective, or one where "I" or "we" speak (a letter, a column). In English also a pronoun or
     "these" just after a short opening phrase, a bare "has not said" at the end, a speaker without what was
-    said, and a quote a "he" nobody has named said. Other languages have their own words for the opening and the
-    first person (digest.language.resources): Italian's "I" is an article, and a Dutch "„We zijn klaar”, zei
-    ..." is a quotation, not a "we" speaking."""
+    said, and a quote or a report a "he" nobody has named said. Other languages have their own words for the
+    opening and the first person (digest.language.resources): Italian's "I" is an article, and a Dutch "„We
+    zijn klaar”, zei ..." is a quotation, not a "we" speaking."""
     if _BARE_QUOTE.match(sentence):
         return True
     if language not in (None, "en"):
@@ -231,7 +236,7 @@ def _elliptical(sentence: str) -> bool:
 
 
 def _quotes_nobody(sentence: str) -> bool:
-    return bool(_PRONOUN_SPEAKER.search(sentence) or _BARE_QUOTE.match(sentence))
+    return bool(_PRONOUN_SPEAKER.search(sentence) or _BARE_QUOTE.match(sentence) or _PRONOUN_SOURCE.search(sentence))
 
 
 def _first_person(sentence: str) -> bool:
