@@ -457,21 +457,23 @@ def test_pool_is_bounded_for_large_clusters() -> None:
     assert story.sentences and _ends_near(story, 80)
 
 
+def _published(hour: int, outlet: str, *sentences: str) -> Article:
+    """An article of one outlet, a paragraph a sentence, published on 5 January 2026 at `hour`."""
+    return Article(outlet, "\n".join(sentences), outlet=outlet, published=datetime(2026, 1, 5, hour, tzinfo=UTC))
+
+
 def test_opening_is_the_first_reports_lead() -> None:
-    first = datetime(2026, 1, 5, 8, tzinfo=UTC)
-    recap = Article(
-        "r",
-        "Harbour City approved a new bridge over the river on Monday, ending a decade of debate over its cost.\n"
+    recap = _published(
+        20,
+        "Recap",
+        "Harbour City approved a new bridge over the river on Monday, ending a decade of debate over its cost.",
         "The bridge will cost 240 million crowns and open in 2029, with tolls for trucks only.",
-        outlet="Recap",
-        published=first.replace(hour=20),
     )
-    report = Article(
-        "o",
-        "Harbour City's council voted 31 to 9 on Monday to build a bridge over the river, ending ten years of debate.\n"
+    report = _published(
+        8,
+        "Original",
+        "Harbour City's council voted 31 to 9 on Monday to build a bridge over the river, ending ten years of debate.",
         "Construction starts in March and the bridge should open in 2029.",
-        outlet="Original",
-        published=first,
     )
     story = summarize(Cluster("x", (report, recap)), words=80)
     assert story.sentences[0].outlet == "Original"
@@ -480,26 +482,18 @@ def test_opening_is_the_first_reports_lead() -> None:
 def test_opening_is_the_earliest_report_whose_lead_is_nearly_the_best() -> None:
     """The first item is a video's one-line blurb; the report came next, a recap of the reactions last (the
     Guardian feed's State of the Union story, in our words)."""
-    first = datetime(2026, 1, 5, 3, tzinfo=UTC)
-    blurb = Article(
-        "v",
-        "In his speech the mayor says the city is on a mission to build again.",
-        outlet="Video",
-        published=first,
-    )
-    report = Article(
-        "r",
-        "Harbour City's mayor promised a new bridge over the river in her annual address to the council on Monday.\n"
+    blurb = _published(3, "Video", "In his speech the mayor says the city is on a mission to build again.")
+    report = _published(
+        7,
+        "Report",
+        "Harbour City's mayor promised a new bridge over the river in her annual address to the council on Monday.",
         "The bridge would cost 240 million crowns and open in 2029, the mayor told the council.",
-        outlet="Report",
-        published=first.replace(hour=7),
     )
-    recap = Article(
-        "c",
-        "Council members on Monday reacted to the mayor's annual address and her plan for a bridge over the river.\n"
+    recap = _published(
+        16,
+        "Recap",
+        "Council members on Monday reacted to the mayor's annual address and her plan for a bridge over the river.",
         "Several members said the bridge over the river would cost far more than the mayor told the council.",
-        outlet="Recap",
-        published=first.replace(hour=16),
     )
     story = summarize(Cluster("x", (blurb, report, recap)), words=80)
     assert story.sentences[0].outlet == "Report"
