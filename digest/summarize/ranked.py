@@ -39,16 +39,16 @@ def select(
     summarizer(document, _record_ranking(ranked))
     index = {c.text: i for i, c in enumerate(pool)}
     chosen: list[int] = []
-    said: list[frozenset[str]] = []  # the rankers know no redundancy: two outlets' copies of one wire sentence
+    taken: list[frozenset[str]] = []  # the rankers know no redundancy: two outlets' copies of one wire sentence
     used = 0
     for last in (False, True) if nearest else (False,):
         for text in ranked:
             i, found = index[text], textlib.word_set(text, language)
-            if i in chosen or any(textlib.same_sentence(found, s) for s in said):
+            if i in chosen or any(textlib.same_sentence(found, words) for words in taken):
                 continue
             if ends_nearer(used, pool[i].words, budget) if last else fits(used, pool[i].words, budget):
                 chosen.append(i)
-                said.append(found)
+                taken.append(found)
                 used += pool[i].words
                 if last:  # one sentence past the budget at most (`length`)
                     break

@@ -352,6 +352,7 @@ def pool(
 
 
 def _told(sentence: str, told: Sequence[frozenset[str]], language: str | None) -> bool:
+    """Whether the sentence is the same as one of those told (as word sets), near-identical wording too."""
     words = textlib.word_set(sentence, language)
     return any(textlib.same_sentence(words, old) for old in told)
 
