@@ -269,7 +269,7 @@ def _best_opening(group: Cluster, reference: str) -> Scores:
     for article in sorted({a for a, _, _ in usable}):
         taken, used = [], 0
         for _, text, words in (u for u in usable if u[0] == article):
-            if fits(used, words, BUDGET) or (ends_nearer(used, words, BUDGET) and used < BUDGET):
+            if fits(used, words, BUDGET) or ends_nearer(used, words, BUDGET):
                 taken.append(text)
                 used += words
         openings.append(_scored(taken, reference))

@@ -59,7 +59,7 @@ def said(matches: Sequence[Story]) -> list[str]:
 
 def _repeats(sentence: str, story: Story, language: str | None) -> bool:
     words = textlib.word_set(sentence, language)
-    return any(textlib.same_sentence(words, textlib.word_set(old.text, language)) for old in story.sentences)
+    return textlib.same_as_any(words, (textlib.word_set(old.text, language) for old in story.sentences))
 
 
 def _bag(story: Story, words: dict[str, tuple[str, str | None]]) -> Counter[str]:

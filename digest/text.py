@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
@@ -230,6 +230,11 @@ def same_sentence(first: frozenset[str], second: frozenset[str]) -> bool:
     """Whether two sentences (as word sets) are one: two outlets carrying one wire sentence, or a repeat of a
     sentence already sent."""
     return bool(first) and len(first & second) >= SAME_SENTENCE * len(first | second)
+
+
+def same_as_any(words: frozenset[str], others: Iterable[frozenset[str]]) -> bool:
+    """Whether a sentence (as a word set) is one of `others` (`same_sentence`): told already, or carried by another."""
+    return any(same_sentence(words, other) for other in others)
 
 
 PRIOR_DOCUMENTS = 100  # how many documents' worth of weight general English counts get in idf

@@ -172,7 +172,8 @@ def _completed(program: Program, chosen: list[int]) -> list[int]:
     summary nearer the budget than it ends now (`length`): the program never passes the budget."""
     used = sum(program.lengths[i] for i in chosen)
     covered = set().union(*(program.held[i] for i in chosen))
-    barred = set(chosen) | {b for pair in program.exclusive if set(pair) & set(chosen) for b in pair}
+    picked = set(chosen)
+    barred = picked | {b for pair in program.exclusive if picked.intersection(pair) for b in pair}
     last = [
         i
         for i, ok in enumerate(program.usable)

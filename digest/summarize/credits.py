@@ -40,7 +40,7 @@ class Credits:
                 for p in article.text.split("\n")
                 for s in textlib.sentences(p, self.language)
             ]
-        return any(textlib.same_sentence(wordset, s) for s in self.split[index])
+        return textlib.same_as_any(wordset, self.split[index])
 
     def of(self, article: Article) -> Credit:
         original = self.cluster.copies.get(article.id)

@@ -44,7 +44,7 @@ def select(
     for last in (False, True) if nearest else (False,):
         for text in ranked:
             i, found = index[text], textlib.word_set(text, language)
-            if i in chosen or any(textlib.same_sentence(found, words) for words in taken):
+            if i in chosen or textlib.same_as_any(found, taken):
                 continue
             if ends_nearer(used, pool[i].words, budget) if last else fits(used, pool[i].words, budget):
                 chosen.append(i)

@@ -341,7 +341,7 @@ def pool(
         taken = 0
         for sentence in clean_sentences(article.text, language):
             key = " ".join(sentence.lower().split())
-            if key in seen or (told and _told(sentence, told, language)):
+            if key in seen or (told and textlib.same_as_any(textlib.word_set(sentence, language), told)):
                 continue
             seen.add(key)
             found.append(candidate(sentence, index, taken, language))
@@ -349,12 +349,6 @@ def pool(
             if taken == quota:
                 break
     return found
-
-
-def _told(sentence: str, told: Sequence[frozenset[str]], language: str | None) -> bool:
-    """Whether the sentence is the same as one of those told (as word sets), near-identical wording too."""
-    words = textlib.word_set(sentence, language)
-    return any(textlib.same_sentence(words, old) for old in told)
 
 
 def candidate(sentence: str, article: int, position: int, language: str | None = None) -> Candidate:
