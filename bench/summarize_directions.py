@@ -137,7 +137,7 @@ def choose(p: Prepared, salience: np.ndarray, tuning: Tuning, lead_opens: bool =
     opening = centroid._opening(p.pool, score, originals) if lead_opens else None
     # A cap, as every direction's own selection here has: these rows compare choices of sentences, while
     # bench/summarize.py scores where a summary ends (digest.summarize.length) with the rest of the grid.
-    return centroid._mmr(p.pool, p.space, score, BUDGET, opening, tuning.mmr_lambda, nearest=False)
+    return centroid._mmr(p.pool, p.space, score, BUDGET, opening, replace(tuning, nearest=False))
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

@@ -205,6 +205,45 @@ def test_a_fact_several_outlets_report_is_said_once() -> None:
     assert len(summary.sentences) >= 3
 
 
+def test_other_outlets_leads_do_not_retell_the_event() -> None:
+    """Invented, after ECB+'s Tara Reid story (18 outlets), whose summary told the check-in eight times: each
+    outlet's lead retells it in its own words, too differently for the near-duplicate test to see."""
+    story = _titled(
+        [
+            (
+                "Mara Lind enters rehab",
+                "Singer Mara Lind has checked herself into a rehab clinic in Arizona, her publicist said on Friday.\n"
+                "Lind cancelled the last four concerts of her autumn tour last week after collapsing on stage in Oslo.",
+            ),
+            (
+                "Lind in treatment",
+                "Pop star Mara Lind is in rehab, a spokesman for the singer confirmed.\n"
+                "Her record label said the new album, Glass Houses, would still come out in March despite the "
+                "cancelled tour.",
+            ),
+            (
+                "Mara Lind seeks help",
+                "Mara Lind has checked into a treatment programme for addiction, her representative told reporters.\n"
+                "The singer collapsed on stage in Oslo during her autumn tour two weeks ago.",
+            ),
+            (
+                "Lind checks in",
+                "The singer Mara Lind checked into a clinic on Friday, according to her publicist.\n"
+                "Tickets for the cancelled concerts of the tour will be refunded, the promoter said.",
+            ),
+        ]
+    )
+    leads = {text.split("\n")[0] for text in (a.text for a in story.articles)}
+
+    def told(tuning: Tuning) -> list[str]:
+        return [s.text for s in summarize(story, words=120, tuning=tuning).sentences]
+
+    summary = told(DEFAULT)
+    assert sum(s in leads for s in summary) == 1, summary
+    assert len(summary) >= 3  # the room goes to what the other sentences add: the tour, the refunds
+    assert sum(s in leads for s in told(Tuning(retold=1.0))) > 1  # without the rule, the leads retell it
+
+
 def test_sentences_needing_context_lose_to_standalone_ones() -> None:
     text = (
         "The city council voted on Monday to close the old Riverside swimming pool at the end of the summer.\n"
@@ -455,6 +494,25 @@ def test_pool_is_bounded_for_large_clusters() -> None:
     assert len(pool(articles[:3], DEFAULT.per_article)) == 3 * DEFAULT.per_article
     story = summarize(Cluster("big", tuple(articles)), words=80, method="lexrank")
     assert story.sentences and _ends_near(story, 80)
+
+
+def test_a_sentence_several_outlets_print_is_kept_once_with_their_support() -> None:
+    """Invented: two outlets run the same wire lead; a third leads on the critics. The wire lead is the news
+    both carry, so it opens, and the second outlet's next sentence is its second, not its lead."""
+    shared = "The regional council approved the new harbour bridge on Tuesday by a vote of 31 to 9."
+    articles = (
+        Article("a", f"{shared}\nConstruction is expected to start next spring.", outlet="One"),
+        Article("b", f"{shared}\nThe mayor welcomed the decision at a press conference.", outlet="Two"),
+        Article("c", "Critics of the harbour bridge said the cost estimate was far too low.", outlet="Three"),
+    )
+    candidates = pool(articles, DEFAULT.per_article)
+    assert [(c.article, c.position, c.also) for c in candidates] == [
+        (0, 0, frozenset({1})),
+        (0, 1, frozenset()),
+        (1, 1, frozenset()),
+        (2, 0, frozenset()),
+    ]
+    assert summarize(Cluster("x", articles), words=60).sentences[0].text == shared
 
 
 def _published(hour: int, outlet: str, *sentences: str) -> Article:

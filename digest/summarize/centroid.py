@@ -5,7 +5,7 @@ and to the outlets' headlines, by how many other outlets use its two-word phrase
 in its article. One far below the best is left out rather than used as padding. The summary opens with an
 article's lead (the earliest report's that is nearly as good as the best) and goes on by MMR to the word
 budget (ending at the sentence boundary nearest it, `length`), never taking a sentence that restates a chosen
-one.
+one, nor another outlet's lead that retells what was chosen.
 """
 
 from __future__ import annotations
@@ -88,7 +88,8 @@ def _term_weights(
     """idf over the cluster's articles, with general English (of each stem's commonest word) as a light prior."""
     used: list[set[str]] = [set() for _ in range(articles)]
     for candidate in pool:
-        used[candidate.article].update(candidate.terms)
+        for article in (candidate.article, *candidate.also):
+            used[article].update(candidate.terms)
     df = Counter(t for terms in used for t in terms)
     forms: Counter[tuple[str, str]] = Counter(pair for c in pool for pair in zip(c.terms, c.forms, strict=True))
     word = {stem: form for (stem, form), _ in reversed(forms.most_common())}
@@ -126,7 +127,7 @@ def select(
     score = np.where(usable, _salience(pool, space, len(originals), tuning), -np.inf)
     score[score < tuning.floor * score.max()] = -np.inf
     opening = _opening(pool, score, originals)
-    return _mmr(pool, space, score, budget, opening, tuning.mmr_lambda, tuning.nearest)
+    return _mmr(pool, space, score, budget, opening, tuning)
 
 
 def _salience(pool: Sequence[Candidate], space: Space, articles: int, tuning: Tuning) -> np.ndarray:
@@ -148,16 +149,20 @@ def _shared_phrases(pool: Sequence[Candidate], articles: int) -> np.ndarray:
     phrases = [set(itertools.pairwise(c.terms)) for c in pool]
     by_article: list[set[tuple[str, str]]] = [set() for _ in range(articles)]
     for candidate, found in zip(pool, phrases, strict=True):
-        by_article[candidate.article] |= found
+        for article in (candidate.article, *candidate.also):
+            by_article[article] |= found
     df = Counter(p for found in by_article for p in found)
     others = max(1, articles - 1)
     return np.array([sum(df[p] - 1 for p in found) / math.sqrt(max(1, len(found))) / others for found in phrases])
 
 
 def _lead(pool: Sequence[Candidate]) -> np.ndarray:
-    """1 for an article's first sentence, falling linearly over the sentences it gave the pool."""
-    given = Counter(c.article for c in pool)
-    return np.array([1 - c.position / given[c.article] for c in pool])
+    """1 for an article's first sentence, falling linearly over its sentences in the pool (with those another
+    article printed first)."""
+    span: Counter[int] = Counter()
+    for c in pool:
+        span[c.article] = max(span[c.article], c.position + 1)
+    return np.array([1 - c.position / span[c.article] for c in pool])
 
 
 def _opening(pool: Sequence[Candidate], score: np.ndarray, originals: Sequence[Article]) -> int | None:
@@ -183,14 +188,14 @@ def _mmr(
     score: np.ndarray,
     budget: int,
     opening: int | None,
-    weight: float,
-    nearest: bool = True,
+    tuning: Tuning,
 ) -> list[int]:
     """Maximal marginal relevance to the budget (as `length` says), from `opening`; a sentence that repeats is
     never taken."""
     lengths = np.array([c.words for c in pool])
     available = np.isfinite(score)
-    summary = _Summary(pool, space)
+    summary = _Summary(pool, space, tuning.retold)
+    weight, nearest = tuning.mmr_lambda, tuning.nearest
     used = 0
     while used < budget:
         available &= ~summary.repeated()
@@ -211,9 +216,13 @@ def _mmr(
 class _Summary:
     """The sentences chosen so far, and what the pool would repeat of them."""
 
-    def __init__(self, pool: Sequence[Candidate], space: Space) -> None:
+    def __init__(self, pool: Sequence[Candidate], space: Space, retold: float) -> None:
         self.pool = pool
         self.space = space
+        self.retold = retold
+        # An article's lead tells the event: once the summary has told it, another outlet's lead mostly retells
+        # it in other words, too differently for REDUNDANT to see (Tara Reid's rehab story told eight times).
+        self.leads = np.array([c.position == 0 for c in pool], dtype=bool)
         self.chosen: list[int] = []
         self.overlap = np.zeros(len(pool))  # each candidate's highest cosine to a chosen sentence
         self.covered = np.zeros(space.weights.shape[1], dtype=bool)
@@ -228,10 +237,12 @@ class _Summary:
         self.stated |= self.pool[index].facts
 
     def repeated(self) -> np.ndarray:
-        """Near-duplicates of a chosen sentence, sentences adding too little, paraphrases of stated facts."""
+        """Near-duplicates of a chosen sentence, sentences adding too little, paraphrases of stated facts, and
+        other outlets' leads retelling a chosen sentence."""
         coverage = (self.space.weights @ self.covered) / self.totals
         restated = np.array([_restates(c.facts, self.stated) for c in self.pool])
-        return np.asarray((self.overlap >= REDUNDANT) | (coverage >= COVERED) | restated)
+        retold = self.leads & (self.overlap >= self.retold)
+        return np.asarray((self.overlap >= REDUNDANT) | (coverage >= COVERED) | restated | retold)
 
 
 def _restates(facts: frozenset[str], stated: set[str]) -> bool:

@@ -11,7 +11,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from digest import text as textlib
 from digest.language import resources
@@ -146,10 +146,11 @@ class Candidate:
 
     text: str
     article: int  # index into the cluster's originals
-    position: int  # order among the article's clean sentences: 0 is its lead
+    position: int  # order among the article's clean sentences (another's copy of one counts): 0 is its lead
     terms: tuple[str, ...]  # stems of its content words
     forms: tuple[str, ...]  # those words as written (lowercased), for their general-English frequency
     facts: frozenset[str]  # stems of its names and numbers: what a paraphrase keeps
+    also: frozenset[int] = frozenset()  # the other articles printing the same sentence (the pool keeps it once)
 
     @property
     def words(self) -> int:
@@ -332,23 +333,29 @@ def pool(
     articles: Sequence[Article], per_article: int, language: str | None = None, said: Sequence[str] = ()
 ) -> list[Candidate]:
     """The first whole, clean sentences of every article: up to `per_article` each, fewer when POOL_LIMIT says;
-    none that is the same sentence as one the reader was `said` already (an update's earlier story)."""
+    none that is the same sentence as one the reader was `said` already (an update's earlier story). A sentence
+    several articles print is kept once, under the first, with the others in its `also`: they support it."""
     quota = max(MIN_PER_ARTICLE, min(per_article, POOL_LIMIT // max(1, len(articles))))
-    found: list[Candidate] = []
-    seen: set[str] = set()
+    found: dict[str, Candidate] = {}
+    also: dict[str, set[int]] = {}
     told = [textlib.word_set(s, language) for s in said]
     for index, article in enumerate(articles):
-        taken = 0
+        taken = position = 0
         for sentence in clean_sentences(article.text, language):
             key = " ".join(sentence.lower().split())
-            if key in seen or (told and textlib.same_as_any(textlib.word_set(sentence, language), told)):
+            if key in found:
+                if found[key].article != index:  # its lead may be another outlet's: still its lead, not news
+                    also.setdefault(key, set()).add(index)
+                    position += 1
                 continue
-            seen.add(key)
-            found.append(candidate(sentence, index, taken, language))
+            if told and textlib.same_as_any(textlib.word_set(sentence, language), told):
+                continue
+            found[key] = candidate(sentence, index, position, language)
             taken += 1
+            position += 1
             if taken == quota:
                 break
-    return found
+    return [replace(c, also=frozenset(also[key])) if key in also else c for key, c in found.items()]
 
 
 def candidate(sentence: str, article: int, position: int, language: str | None = None) -> Candidate:

@@ -21,6 +21,7 @@ class Tuning:
     lead_weight: float = 0.2
     floor: float = 0.33  # a sentence scoring below this share of the best one is padding: better to stop short
     mmr_lambda: float = 0.7
+    retold: float = 0.2  # cosine to a chosen sentence at which another article's lead retells it (1.0: never)
     # every method: the summary ends at the sentence boundary nearest the budget (False: never past it)
     nearest: bool = True
 
