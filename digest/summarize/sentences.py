@@ -32,7 +32,14 @@ _BOILERPLATE = re.compile(
     |(your|active|online)\ subscription|\blog\ ?in\b|\bsign\ in\b|registered\ user|without\ ads
     |advertise\ (in|with|on)|optimi[sz]ed\ for\ viewing|can\ be\ reached\ (at|via|by)|(purchase|view)\ this\ article
     |for\ (further|more)\ information,?\ (visit|see|go|call|contact)|^author:|^source$|^\W*$
-    |\s[–—-]\ live!?$|\bwas\ originally\ published\ (in|on)\ .+\ on\ medium\b|^the\ post\ .+\ appeared\ first\ on\ )""",
+    |\s[–—-]\ live!?$|\bwas\ originally\ published\ (in|on)\ .+\ on\ medium\b
+    |^the\ post\ .+\ appeared\ first\ on\s
+    # what a page says of itself, not of the news: an editor's note, a correction notice, "excerpts from ..."
+    |^editor['’]?s\ note|^(correction|clarification):\ (an\ earlier|a\ previous|this\ (article|story|report|post))
+    |^excerpts?\ (from|of)\ |^here\ (is|are)\ (the\ )?(full\ )?(text|transcript|excerpts?)\ of\s
+    |^an\ earlier\ version\ of\ this\ (article|story|report|post)\b
+    |^this\ (article|story|report|post)\ (has\ been|was)\ (updated|corrected|amended|changed)
+    |^this\ (article|story|post)\ (originally\ )?(appeared|was\ (first\ )?published)\ (in|on|at)\ )""",
     re.I | re.X,
 )
 _PARENTHESES = re.compile(r"\([^)]*\)")
