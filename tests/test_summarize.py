@@ -293,6 +293,15 @@ def test_sentences_needing_context_lose_to_standalone_ones() -> None:
         ("On June 27, 1973, the court heard the first of the tapes.", False),
         ("On Monday, Daniels told the court these were her own words.", False),
         ("Most of these were built in the 1990s, the ministry said.", True),
+        # A "that" after a preposition in the first words points back (ECB+ dev's Gigante and Esther Williams
+        # stories, WikinewsSum's tanker-lease letter, in our words); further in, it may point within the sentence.
+        ("In that letter, the inspector said the lease broke two accounting rules.", True),
+        ("None of that swayed the jurors, who convicted him of extortion.", True),
+        ("After that, the council voted again.", True),
+        ("The owner lived in that valley, the police said.", True),
+        ("In that the vote failed, the council met again in March.", False),
+        ("Gas imports fell in 2003, when demand grew in that country.", False),
+        ("The ministry said in a statement that the bridge would open.", False),
         # A coordinating opening goes on from the sentence before (SI's NBA brawl story, cnn.com's Firefox review).
         ("Or Vernon Maxwell going into the crowd to punch out a fan.", True),
         ("Plus, Firefox is available for Linux and Mac computers as well.", True),

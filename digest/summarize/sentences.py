@@ -67,10 +67,14 @@ _OPENS_ON_CONTEXT = re.compile(
     re.I,
 )
 # The same after a short opening phrase or two ("At present, they ...", "For the president, of course, it was
-# ..."), or a "these"/"those" pointing back within the first words ("The valuation of these facilities ...").
+# ..."), a "these"/"those" pointing back within the first words ("The valuation of these facilities ..."), or a
+# "that" after a preposition there ("In that letter, ...", "None of that swayed jurors"): in the first words
+# nothing in the sentence itself can be what it points to.
 _REFERS_BACK = re.compile(
     r"^[A-Z][\w'’.-]*(?:\s[\w'’.-]+){0,3},(?:\s+[\w'’.-]+(?:\s[\w'’.-]+){0,2},)?\s+(?:he|she|they|it|these|those)\b"
-    r"|^\S+(?:\s\S+){0,3}\s(?:these|those)\s[a-z]",
+    r"|^\S+(?:\s\S+){0,3}\s(?:these|those)\s[a-z]"
+    r"|^(?:\S+\s){0,3}(?:about|after|at|before|by|despite|during|for|from|in|like|of|on|since|to|under|until|with)"
+    r"\s+that(?:,|\s+(?!(?:a|an|he|i|is|it|of|she|the|they|this|was|we|which|who|you)\b)[a-z])",
     re.I,
 )
 _PRONOUN_SPEAKER = re.compile(r"""[,.!?]["”’]\s+(he|she|they)\s+(said|says|added|wrote|told|asked|noted)\b""")
@@ -224,7 +228,8 @@ def is_whole(sentence: str) -> bool:
 def needs_context(sentence: str, language: str | None = None) -> bool:
     """Reads badly on its own: a quotation with no speaker named (in any quoting style), a sentence that opens on
     a pronoun or connective, or one where "I" or "we" speak (a letter, a column). In English also a pronoun or
-    "these" just after a short opening phrase, a bare "has not said" at the end, a speaker without what was
+    "these" just after a short opening phrase, a "that" after a preposition in the first words ("In that letter,
+    ..."), a bare "has not said" at the end, a speaker without what was
     said, and a quote or a report a "he" nobody has named said. Other languages have their own words for the
     opening and the first person (digest.language.resources): Italian's "I" is an article, and a Dutch "„We
     zijn klaar”, zei ..." is a quotation, not a "we" speaking."""
