@@ -205,6 +205,42 @@ def test_a_fact_several_outlets_report_is_said_once() -> None:
     assert len(summary.sentences) >= 3
 
 
+def test_one_quote_two_outlets_attribute_differently_is_one_sentence() -> None:
+    """Invented, after ECB+'s Oscars host story, whose summary had the host's quote twice: two outlets print one
+    quote, each with its own tail ("said in a statement", "said in a press release announcing ..."). The other
+    outlets use the quote's words, so its terms weigh little and the tails keep the cosine under REDUNDANT;
+    it is still the same sentence."""
+    quote = '"I am so excited to be hosting the awards for the second time," Lina Berg said'
+    articles = (
+        Article("a", f"Lina Berg will host the Nordic film awards in March.\n{quote} in a statement.", outlet="One"),
+        Article(
+            "b",
+            "The comedian Lina Berg returns as host of the Nordic film awards after a year away.\n"
+            f"{quote} in a press release announcing the big news this week.",
+            outlet="Two",
+        ),
+        Article(
+            "c",
+            "Lina Berg is to host the Nordic film awards for a second time, organizers said on Friday.\n"
+            "Fans were excited that she is hosting the awards again.",
+            outlet="Three",
+        ),
+        Article(
+            "d",
+            "Hosting the Nordic film awards for the second time, Lina Berg said she was excited.\n"
+            "The ceremony will be held in Oslo on March 14.",
+            outlet="Four",
+        ),
+    )
+    candidates = pool(articles, DEFAULT.per_article)
+    first, second = (i for i, c in enumerate(candidates) if c.text.startswith(quote))
+    space = centroid.space(candidates, articles)
+    summary = centroid._Summary(candidates, space, DEFAULT.retold)
+    summary.add(first)
+    assert space.similarity[first, second] < centroid.REDUNDANT
+    assert summary.repeated()[second]
+
+
 def test_other_outlets_leads_do_not_retell_the_event() -> None:
     """Invented, after ECB+'s Tara Reid story (18 outlets), whose summary told the check-in eight times: each
     outlet's lead retells it in its own words, too differently for the near-duplicate test to see."""

@@ -223,6 +223,10 @@ class _Summary:
         # An article's lead tells the event: once the summary has told it, another outlet's lead mostly retells
         # it in other words, too differently for REDUNDANT to see (Tara Reid's rehab story told eight times).
         self.leads = np.array([c.position == 0 for c in pool], dtype=bool)
+        # Two outlets' versions of one quote or wire sentence differ in a tail of attribution ("said in a
+        # statement", "said in a press release announcing ..."): too little for the cosine, the same sentence.
+        self.words = [textlib.word_set(c.text, space.language) for c in pool]
+        self.copies = np.zeros(len(pool), dtype=bool)
         self.chosen: list[int] = []
         self.overlap = np.zeros(len(pool))  # each candidate's highest cosine to a chosen sentence
         self.covered = np.zeros(space.weights.shape[1], dtype=bool)
@@ -235,14 +239,15 @@ class _Summary:
         self.overlap = np.maximum(self.overlap, self.space.similarity[index])
         self.covered |= self.space.weights[index] > 0
         self.stated |= self.pool[index].facts
+        self.copies |= np.array([textlib.same_sentence(words, self.words[index]) for words in self.words])
 
     def repeated(self) -> np.ndarray:
-        """Near-duplicates of a chosen sentence, sentences adding too little, paraphrases of stated facts, and
-        other outlets' leads retelling a chosen sentence."""
+        """Near-duplicates of a chosen sentence (by cosine, or the same sentence in other words), sentences adding
+        too little, paraphrases of stated facts, and other outlets' leads retelling a chosen sentence."""
         coverage = (self.space.weights @ self.covered) / self.totals
         restated = np.array([_restates(c.facts, self.stated) for c in self.pool])
         retold = self.leads & (self.overlap >= self.retold)
-        return np.asarray((self.overlap >= REDUNDANT) | (coverage >= COVERED) | restated | retold)
+        return np.asarray((self.overlap >= REDUNDANT) | self.copies | (coverage >= COVERED) | restated | retold)
 
 
 def _restates(facts: frozenset[str], stated: set[str]) -> bool:
