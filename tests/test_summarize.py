@@ -434,6 +434,9 @@ def test_boilerplate_never_appears() -> None:
         "The post Ten Weeds You Can Eat appeared first on Greenways.",
         # A live blog's link to another (the Guardian feed's transfer deadline day blog, in our words).
         "Keep up with the rest of tonight's matches – live!",
+        # A blog's and a newspaper's pointers to the rest of the page (ECB+ dev's Catching Fire story, in our words).
+        "Hit the jump for more on why the sequel might miss its release date.",
+        "Continue reading the main story",
         # What a page says of itself, not of the news: WikinewsSum's miami.com source opens "Excerpts from the
         # Report ..., as translated by The Herald.", an ECB+ one "Here is the transcript of the announcement.";
         # the notes newsrooms add to a story, in our words.

@@ -33,7 +33,7 @@ _BOILERPLATE = re.compile(
     |advertise\ (in|with|on)|optimi[sz]ed\ for\ viewing|can\ be\ reached\ (at|via|by)|(purchase|view)\ this\ article
     |for\ (further|more)\ information,?\ (visit|see|go|call|contact)|^author:|^source$|^\W*$
     |\s[–—-]\ live!?$|\bwas\ originally\ published\ (in|on)\ .+\ on\ medium\b
-    |^the\ post\ .+\ appeared\ first\ on\s
+    |^the\ post\ .+\ appeared\ first\ on\s|\b(hit|more\ after)\ the\ jump\b|^continue\ reading\b
     # what a page says of itself, not of the news: an editor's note, a correction notice, "excerpts from ..."
     |^editor['’]?s\ note|^(correction|clarification):\ (an\ earlier|a\ previous|this\ (article|story|report|post))
     |^excerpts?\ (from|of)\ |^here\ (is|are)\ (the\ )?(full\ )?(text|transcript|excerpts?)\ of\s
