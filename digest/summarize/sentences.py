@@ -356,7 +356,8 @@ def pool(
         for sentence in clean_sentences(article.text, language):
             key = " ".join(sentence.lower().split())
             if key in found:
-                if found[key].article != index:  # its lead may be another outlet's: still its lead, not news
+                # Another article printed it first: this one prints it too, so it counts in this one's positions.
+                if found[key].article != index:
                     also.setdefault(key, set()).add(index)
                     position += 1
                 continue
