@@ -81,6 +81,16 @@ _REFERS_BACK = {
     "nl": "hij zij ze dit dat maar en ook toch daarom daardoor bovendien echter",
     "pt": "ele ela eles elas isso isto mas e também porém contudo assim então",
 }
+# German and Dutch put the verb second, so a connective or a pronominal adverb ("dafür": for that) that leans on
+# the sentence before stands after it ("Entwickler müssen deshalb ...", "Dass es dafür kein Rezept gibt"): in
+# these, such a word leans back anywhere among the first words of the first clause (sentences.SHIFTED_WORDS).
+_SHIFTED = {
+    "de": "dabei dadurch dafür dagegen daher dahinter damit danach daneben daran darauf daraus darin darüber darum "
+    "darunter davon davor dazu dazwischen deshalb deswegen dennoch trotzdem jedoch allerdings aber zudem außerdem "
+    "somit ebenfalls stattdessen",
+    "nl": "daarom daardoor daarbij daarmee daarna daarvoor daarnaast daarover daarop daarin daaruit hierdoor hiermee "
+    "hierbij echter dus bovendien eveneens",
+}
 _FIRST_PERSON = {  # and the reader addressed, as English's "you": "ihr" (also "her", "their") is left out
     "de": "ich wir mein meine meinen meinem meiner unser unsere unseren unserem uns mich mir du dich dir dein deine "
     "euch euer eure",
@@ -106,6 +116,7 @@ class Resources:
     spaceless: bool = False
     paired: bool = False  # read in overlapping character pairs
     refers_back: frozenset[str] = field(default=frozenset(), repr=False)  # a sentence opening on one leans back
+    shifted: frozenset[str] = field(default=frozenset(), repr=False)  # one among its first words leans back
     first_person: frozenset[str] = field(default=frozenset(), repr=False)
 
     @property
@@ -144,6 +155,7 @@ def resources(code: str | None) -> Resources:
         spaceless=code in SPACELESS,
         paired=code in PAIRED,
         refers_back=frozenset(_REFERS_BACK.get(code, "").split()),
+        shifted=frozenset(_SHIFTED.get(code, "").split()),
         first_person=frozenset(_FIRST_PERSON.get(code, "").split()),
     )
 

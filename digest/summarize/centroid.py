@@ -223,6 +223,8 @@ class _Summary:
         # An article's lead tells the event: once the summary has told it, another outlet's lead mostly retells
         # it in other words, too differently for REDUNDANT to see (Tara Reid's rehab story told eight times).
         self.leads = np.array([c.position == 0 for c in pool], dtype=bool)
+        self.outlets = [frozenset((c.article, *c.also)) for c in pool]
+        self.told = np.zeros(len(pool))  # each candidate's highest cosine to a sentence another article printed
         # Two outlets' versions of one quote or wire sentence differ in a tail of attribution ("said in a
         # statement", "said in a press release announcing ..."): too little for the cosine, the same sentence.
         self.words = [textlib.word_set(c.text, space.language) for c in pool]
@@ -237,6 +239,8 @@ class _Summary:
     def add(self, index: int) -> None:
         self.chosen.append(index)
         self.overlap = np.maximum(self.overlap, self.space.similarity[index])
+        others = np.array([not (outlets & self.outlets[index]) for outlets in self.outlets])
+        self.told = np.maximum(self.told, np.where(others, self.space.similarity[index], 0.0))
         self.covered |= self.space.weights[index] > 0
         self.stated |= self.pool[index].facts
         self.copies |= np.array([textlib.same_sentence(words, self.words[index]) for words in self.words])
@@ -246,7 +250,7 @@ class _Summary:
         too little, paraphrases of stated facts, and other outlets' leads retelling a chosen sentence."""
         coverage = (self.space.weights @ self.covered) / self.totals
         restated = np.array([_restates(c.facts, self.stated) for c in self.pool])
-        retold = self.leads & (self.overlap >= self.retold)
+        retold = self.leads & (self.told >= self.retold)
         return np.asarray((self.overlap >= REDUNDANT) | self.copies | (coverage >= COVERED) | restated | retold)
 
 

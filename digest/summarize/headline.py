@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 
 from digest.models import Article
-from digest.summarize.sentences import clean_sentences, is_timestamp
+from digest.summarize.sentences import clean_sentences, is_timestamp, lowercase_names
 
 _SUFFIX = re.compile(r"(?:\s+[|\-–—:]|\s*[|\-–—])\s+([^|\-–—:]{2,40})$")
 
@@ -38,7 +38,9 @@ def headline(
     titled = headlined(originals)
     titled = [a for a in titled if a.id in heads] or titled
     if not titled:
-        opening = next(((s, a) for a in originals for s in clean_sentences(a.text, language)), None)
+        opening = next(
+            ((s, a) for a in originals for s in clean_sentences(a.text, language, lowercase_names(a.outlet))), None
+        )
         return opening or ("Untitled", originals[0] if originals else None)
     cleaned = [clean_headline(a.title or "", a.outlet) for a in titled]
     scores = [closeness(title) for title in cleaned]

@@ -89,6 +89,8 @@ _BARE_QUOTE = re.compile(rf"^(?:{_QUOTATION})$")
 _FIRST_PERSON = re.compile(r"\b(I|we|We|you|You|my|My|our|Our|your|Your|me|us)\b")  # a letter or a column
 _QUOTED = re.compile(_QUOTATION)
 _APOSTROPHE = re.compile("['’]")
+_CLAUSE_END = re.compile(r"[,;:–—(]")
+SHIFTED_WORDS = 4  # first words of the first clause in which German's "deshalb", Dutch's "daarom" lean back
 # Ends on a bare auxiliary ("..., has not said.", "it would.", "declined to say."), or says who spoke but not
 # what ("Daniels said, refusing to answer directly."): what is meant is in the sentence before.
 _SAYS_NOTHING = re.compile(r"""^[^"“]*\b(?:said|says|added|wrote|replied)\s*,\s+\w+ing\b""")
@@ -211,18 +213,36 @@ def is_timestamp(text: str) -> bool:
     return bool(_WHEN_ONLY.match(text.strip()))
 
 
-def is_whole(sentence: str) -> bool:
-    """A complete statement: sensible length, capital or quote start, final stop, balanced quotes, plain text."""
+def is_whole(sentence: str, names: frozenset[str] = frozenset()) -> bool:
+    """A complete statement: sensible length, capital or quote start, final stop, balanced quotes, plain text.
+
+    A name styled in lowercase may open it: one with a capital or a digit inside ("eBay", "iOS"), or one of
+    `names` (an outlet's own, "heise Developer fasst ... zusammen"); any other lowercase start is a fragment.
+    """
     count = word_count(sentence)
     if not MIN_WORDS <= count <= MAX_WORDS or not _ENDS_WELL.search(sentence) or _ABBREVIATED.search(sentence):
         return False
     first = sentence[0]
     uncased = first.isalpha() and first.lower() == first.upper()  # Chinese, Japanese, Thai, Arabic, Hebrew...
-    if not (first.isupper() or first.isdigit() or uncased or first in "\"“„”‘'「『«»"):
+    if not (first.isupper() or first.isdigit() or uncased or first in "\"“„”‘'「『«»" or _named(sentence, names)):
         return False
     if sentence.endswith(("...", "…")) or _LINK.search(sentence):  # a teaser cut short; markup, not prose
         return False
     return _unbalanced_quotes(sentence) == 0
+
+
+def _named(sentence: str, names: frozenset[str]) -> bool:
+    """The sentence opens on a name styled in lowercase (see `is_whole`)."""
+    word = sentence.split(maxsplit=1)[0].rstrip(",:;")
+    inner = word[:1].islower() and any(c.isupper() or c.isdigit() for c in word[1:])
+    return inner or word in names
+
+
+def lowercase_names(outlet: str | None) -> frozenset[str]:
+    """An outlet's name styled in lowercase ("heise developer", "t3n"): its first word, which may open a sentence
+    (not a lowercase word inside a name, "Food in Invironment")."""
+    words = (outlet or "").split()
+    return frozenset(words[:1]) if words and words[0][:1].islower() else frozenset()
 
 
 def needs_context(sentence: str, language: str | None = None) -> bool:
@@ -266,11 +286,17 @@ ENGLISH_CONTEXT_RULES: dict[str, Callable[[str], bool]] = {
 
 
 def _leans_back(sentence: str, language: str) -> bool:
-    """needs_context in another language: its first word refers back, or a first person speaks outside quotes."""
+    """needs_context in another language: its first word refers back (in German and Dutch, one of the first words
+    of its first clause), or a first person speaks outside quotes."""
     found = resources(language)
     words = _elided(textlib.words(_QUOTED.sub(" ", sentence), language))
     opening = _elided(textlib.words(sentence, language)[:1]) if sentence[:1].isalpha() else []  # not a quotation's
-    return bool(opening and opening[0] in found.refers_back) or any(w in found.first_person for w in words)
+    clause = _elided(textlib.words(_CLAUSE_END.split(sentence, maxsplit=1)[0], language)[:SHIFTED_WORDS])
+    return (
+        bool(opening and opening[0] in found.refers_back)
+        or any(w in found.shifted for w in clause)
+        or any(w in found.first_person for w in words)
+    )
 
 
 def _elided(words: list[str]) -> list[str]:
@@ -299,15 +325,16 @@ def trim_opening(sentence: str) -> str:
     return sentence
 
 
-def clean_sentences(text: str, language: str | None = None) -> Iterator[str]:
-    """Whole sentences of a text, in order, without furniture; lazily, so a long article costs only what is used."""
+def clean_sentences(text: str, language: str | None = None, names: frozenset[str] = frozenset()) -> Iterator[str]:
+    """Whole sentences of a text, in order, without furniture; lazily, so a long article costs only what is used.
+    `names`: lowercase names that may open a sentence (`is_whole`)."""
     for paragraph in text.split("\n"):
         paragraph = paragraph.strip()
         if not paragraph or (len(paragraph.split()) <= FURNITURE_WORDS and is_boilerplate(paragraph)):
             continue
         for sentence in _rejoined(paragraph, textlib.sentences(paragraph, language)):
             sentence = trim_opening(sentence)
-            if is_whole(sentence) and not is_boilerplate(sentence) and not is_heading(sentence, language):
+            if is_whole(sentence, names) and not is_boilerplate(sentence) and not is_heading(sentence, language):
                 yield sentence
 
 
@@ -353,7 +380,7 @@ def pool(
     told = [textlib.word_set(s, language) for s in said]
     for index, article in enumerate(articles):
         taken = position = 0
-        for sentence in clean_sentences(article.text, language):
+        for sentence in clean_sentences(article.text, language, lowercase_names(article.outlet)):
             key = " ".join(sentence.lower().split())
             if key in found:
                 # Another article printed it first: this one prints it too, so it counts in this one's positions.
