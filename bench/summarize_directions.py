@@ -1,6 +1,6 @@
 """Directions measured for #14's summary targets, each scored held out as bench/summarize.py scores the default.
 
-    python bench/summarize_directions.py [--new] [--seven] [--eight]
+    python bench/summarize_directions.py [--new] [--seven] [--eight] [--ten]
 
 Same data, budget, ROUGE and folds as bench/summarize.py --folds 5 (FOLD_SEED): a direction with constants has
 them chosen on the other folds only; the learned scorer is fit on the other folds only. Printed: the mean of
@@ -56,6 +56,9 @@ Added in session 8 (`--eight`): topic signatures (Lin & Hovy 2000; CLASSY's sent
 whose share of the pool's tokens is significantly above general English's (Dunning's log-likelihood ratio, p <
 0.001, against wordfreq), as the share or the count of a sentence's stems that are signatures, added to the
 salience. Every row here ends summaries within the budget (a cap); bench/summarize.py scores the length rule.
+
+Added in session 10 (`--ten`): how a sentence says it, added to the salience at a weight the folds choose among
+0, .1, .2, .4: minus its quoted share, its names and numbers per word, whether it holds a digit.
 """
 
 from __future__ import annotations
@@ -868,11 +871,42 @@ def session_eight(data: dict[int, list[Prepared]]) -> None:
         report(f"+ {name} (1)", *held_out(variant_table(base, added(feature), weights=(1.0,)), REPEATS))
 
 
+def quoted_share(p: Prepared) -> np.ndarray:
+    """Minus the share of a sentence's characters inside quotation marks: a reference written in the neutral
+    voice of a news report may paraphrase what its sources quote."""
+    return -np.array([sum(len(q) for q in _quotes(c.text)) / max(1, len(c.text)) for c in p.pool])
+
+
+def facts_per_word(p: Prepared) -> np.ndarray:
+    """Names and numbers per word (x5, about the salience's scale): a dense sentence says more in the budget."""
+    return np.array([5 * len(c.facts) / max(1, c.words) for c in p.pool])
+
+
+def has_digit(p: Prepared) -> np.ndarray:
+    """1 for a sentence with a digit: a date, a count, an amount."""
+    return np.array([float(any(ch.isdigit() for ch in c.text)) for c in p.pool])
+
+
+def session_ten(data: dict[int, list[Prepared]]) -> None:
+    """#14's targets, session 10: how a sentence says it (quoted, dense in names and numbers, with a number),
+    added to the default's salience, held out over REPEATS shuffles of the folds."""
+    base = {"": data}
+    report("default grid (24 points, MMR 0.7)", *held_out(variant_table(base, default_salience), REPEATS))
+    for name, feature in (
+        ("- quoted share", quoted_share),
+        ("+ names, numbers per word x5", facts_per_word),
+        ("+ has a digit", has_digit),
+    ):
+        weighted = variant_table(base, added(feature), weights=(0.0, 0.1, 0.2, 0.4))
+        report(f"{name} (0, .1, .2, .4)", *held_out(weighted, REPEATS))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--new", action="store_true", help="only the directions of session 6")
     parser.add_argument("--seven", action="store_true", help="only the directions of session 7")
     parser.add_argument("--eight", action="store_true", help="only the directions of session 8")
+    parser.add_argument("--ten", action="store_true", help="only the directions of session 10")
     args = parser.parse_args()
     scorer = rouge_scorer.RougeScorer(["rouge2"], use_stemmer=True)
     tokenize: Tokenize = scorer._tokenizer.tokenize
@@ -885,6 +919,9 @@ def main() -> None:
         return
     if args.eight:
         session_eight(data)
+        return
+    if args.ten:
+        session_ten(data)
         return
     session_six(rows, data, tokenize)
     if args.new:
