@@ -391,6 +391,11 @@ def test_needs_context(sentence: str, expected: bool) -> None:
         ("Pero el consejo no dijo cuándo empezarían las obras.", "es", True),
         ("El consejo aprobó el presupuesto el lunes por 31 votos.", "es", False),
         ("Hij zei dat de werken in maart beginnen.", "nl", True),
+        # The first word after a short opening phrase, as in English ("At present, they ..."): the tramway line
+        # of seeds/multilingual (Journal des Terres) is "elle".
+        ("Longue de 14 kilomètres, elle relie la gare centrale au quartier des Tanneries.", "fr", True),
+        ("Selon la préfecture, le trafic reprendra normalement mercredi matin.", "fr", False),
+        ("Secondo il sindaco, questo progetto costerà 40 milioni di euro.", "it", True),
         # German and Dutch put the verb second: a connective or "dafür" (for that) leaning back follows it, in
         # the first words of the first clause (heise developer's feed, ../shared/eval/feeds/heise.atom).
         ("Dass es dafür kein einfaches Rezept gibt, ist der Komplexität geschuldet.", "de", True),

@@ -91,6 +91,9 @@ _SHIFTED = {
     "nl": "daarom daardoor daarbij daarmee daarna daarvoor daarnaast daarover daarop daarin daaruit hierdoor hiermee "
     "hierbij echter dus bovendien eveneens",
 }
+# Conjunctions that, after a comma, join a second clause to the first ("Microsoft ändert das Protokoll, und
+# ..."): only at the very start of a sentence do they lean back.
+_JOINING = {"de": "und aber doch", "fr": "et mais", "es": "y pero", "it": "e ma però", "nl": "en maar", "pt": "e mas"}
 _FIRST_PERSON = {  # and the reader addressed, as English's "you": "ihr" (also "her", "their") is left out
     "de": "ich wir mein meine meinen meinem meiner unser unsere unseren unserem uns mich mir du dich dir dein deine "
     "euch euer eure",
@@ -117,6 +120,7 @@ class Resources:
     paired: bool = False  # read in overlapping character pairs
     refers_back: frozenset[str] = field(default=frozenset(), repr=False)  # a sentence opening on one leans back
     shifted: frozenset[str] = field(default=frozenset(), repr=False)  # one among its first words leans back
+    joining: frozenset[str] = field(default=frozenset(), repr=False)  # after a comma, joins clauses
     first_person: frozenset[str] = field(default=frozenset(), repr=False)
 
     @property
@@ -156,6 +160,7 @@ def resources(code: str | None) -> Resources:
         paired=code in PAIRED,
         refers_back=frozenset(_REFERS_BACK.get(code, "").split()),
         shifted=frozenset(_SHIFTED.get(code, "").split()),
+        joining=frozenset(_JOINING.get(code, "").split()),
         first_person=frozenset(_FIRST_PERSON.get(code, "").split()),
     )
 

@@ -90,6 +90,7 @@ _FIRST_PERSON = re.compile(r"\b(I|we|We|you|You|my|My|our|Our|your|Your|me|us)\b
 _QUOTED = re.compile(_QUOTATION)
 _APOSTROPHE = re.compile("['’]")
 _CLAUSE_END = re.compile(r"[,;:–—(]")
+_OPENING_PHRASE = re.compile(r"^(?:[^\s,]+\s){0,3}[^\s,]+,\s+(\S+)")  # up to four words and a comma; the next
 SHIFTED_WORDS = 4  # first words of the first clause in which German's "deshalb", Dutch's "daarom" lean back
 # Ends on a bare auxiliary ("..., has not said.", "it would.", "declined to say."), or says who spoke but not
 # what ("Daniels said, refusing to answer directly."): what is meant is in the sentence before.
@@ -286,14 +287,19 @@ ENGLISH_CONTEXT_RULES: dict[str, Callable[[str], bool]] = {
 
 
 def _leans_back(sentence: str, language: str) -> bool:
-    """needs_context in another language: its first word refers back (in German and Dutch, one of the first words
-    of its first clause), or a first person speaks outside quotes."""
+    """needs_context in another language: its first word refers back, or the first after a short opening phrase
+    ("Longue de 14 kilomètres, elle relie ..."), or in German and Dutch one of the first words of its first
+    clause; or a first person speaks outside quotes."""
     found = resources(language)
     words = _elided(textlib.words(_QUOTED.sub(" ", sentence), language))
     opening = _elided(textlib.words(sentence, language)[:1]) if sentence[:1].isalpha() else []  # not a quotation's
+    phrase = _OPENING_PHRASE.match(sentence)
+    after = (
+        [w for w in _elided(textlib.words(phrase.group(1), language)[:1]) if w not in found.joining] if phrase else []
+    )
     clause = _elided(textlib.words(_CLAUSE_END.split(sentence, maxsplit=1)[0], language)[:SHIFTED_WORDS])
     return (
-        bool(opening and opening[0] in found.refers_back)
+        any(w in found.refers_back for w in opening[:1] + after[:1])
         or any(w in found.shifted for w in clause)
         or any(w in found.first_person for w in words)
     )
