@@ -33,7 +33,7 @@ from digest.summarize import (
 )
 from digest.summarize.headline import headlined
 from digest.summarize.length import ends_nearer, fits
-from digest.summarize.sentences import Candidate, lowercase_names
+from digest.summarize.sentences import Candidate, lowercase_names, standfirst
 
 METHODS = list(SUMMARY_METHODS)
 
@@ -443,6 +443,43 @@ def test_needs_context_in_other_languages(sentence: str, language: str, expected
 )
 def test_is_whole(sentence: str, expected: bool) -> None:
     assert is_whole(sentence) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The Guardian's feed (../shared/eval/feeds/guardian.rss): the item's text is its standfirst, with no
+        # final stop, and "Continue reading...": the story had a headline and no summary.
+        (
+            "Everything you need to know about the inquiry into Russian hacking, alleged collusion and Donald "
+            "Trump, plus the latest news\n\nContinue reading...",
+            "Everything you need to know about the inquiry into Russian hacking, alleged collusion and Donald "
+            "Trump, plus the latest news",
+        ),
+        # A podcast episode's description (giantbomb-podcast.rss) is its summary too.
+        (
+            "We break down the latest details in the expansion plan and then cover the Kinectless Xbox One",
+            "We break down the latest details in the expansion plan and then cover the Kinectless Xbox One",
+        ),
+        ("Trump-Russia investigation: the key questions answered", ""),  # the title again
+        ("Here is what the council decided on Monday about the harbour bridge:", ""),  # a lead-in
+        ("Por Matt Spetalnick e Jason Szep", ""),  # a byline (uolNoticias.rss)
+        ("HARBOUR BRIDGE TO CLOSE FOR REPAIRS IN MARCH AND APRIL", ""),  # a heading
+        ("Will the harbour bridge really close for repairs in March?", ""),  # a question
+    ],
+)
+def test_an_item_whose_text_is_a_standfirst_is_summarized_by_it(text: str, expected: str) -> None:
+    title = "Trump-Russia investigation: the key questions answered"
+    assert standfirst(text, title) == expected
+    story = summarize(Cluster("x", (Article("a", text, title=title, outlet="The Guardian"),)), words=100)
+    assert [s.text for s in story.sentences] == ([expected] if expected else [])
+
+
+def test_a_standfirst_is_not_used_beside_whole_sentences() -> None:
+    text = "The harbour bridge closes in March\nThe council voted on Monday to close the harbour bridge for repairs."
+    assert standfirst(text, "Bridge to close") == "The harbour bridge closes in March"
+    story = summarize(Cluster("x", (Article("a", text, title="Bridge to close", outlet="One"),)), words=100)
+    assert [s.text for s in story.sentences] == [text.split("\n")[1]]
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,7 @@ _HASHTAGS = re.compile(r"(^|\s)#\w+(\s+#\w+)+")
 _BREADCRUMBS = re.compile(r"\s[>|»]\s.*\s[>|»]\s|^home\s[>|»]", re.I)  # "Home > News > World"
 # A question is not news: it asks what a summary should tell. Thai and Lao end a sentence with a space, not a stop.
 _ENDS_WELL = re.compile(r"""(?:[.!。！।۔]|[\u0e00-\u0eff])["'”“’»«)」』]*$""")
+_ENDS_OPEN = re.compile(r"[,;:?(\[{–—-]$")  # a lead-in, a question or a list going on: not a statement
 # Scripts written without spaces between words, and how many characters make about one word of English's
 # budget: a Chinese or Japanese word is about two characters, a Thai, Lao, Khmer or Burmese one about four.
 _SOUTHEAST_ASIAN = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]+")
@@ -129,7 +130,12 @@ _BYLINE = re.compile(
 _NAME = rf"(?!(?:{_MONTH}|{_WEEKDAY})\b)[A-Z][\w'’.-]*"
 _BY_NAMES = rf"^By\s+{_NAME}(?:\s+(?:{_NAME}|de|van|von|and)){{0,4}}\s*"
 _BYLINE_NAME = re.compile(rf"{_BY_NAMES}(?=$|[(|]|{_DATE})")
-_BYLINE_ALONE = re.compile(rf"{_BY_NAMES}(?:\([^)]*\)\s*)?$")
+# A line that is only a byline, in the languages digest reads ("Por Matt Spetalnick e Jason Szep", "Von Anna
+# Berg"): only a whole line, as "Von Braun (1912-1977) ..." opens a sentence on a name.
+_BYLINE_ALONE = re.compile(
+    rf"^(?:By|Von|Par|Por|Door|Di|Da)\s+{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|and|und|et|e|y|en)){{0,4}}\s*"
+    r"(?:\([^)]*\)\s*)?$"
+)
 _PLACE_LABEL = re.compile(rf"^[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s:\s+{_NEXT}")  # "Port Vila : "
 _AGENCY_DATELINE = re.compile(rf"\([A-Z][\w.]*(?:\s[A-Z][\w.]*){{0,2}}\)\s*(?:--?|–|—|:)\s+{_NEXT}")  # "(AP) - "
 _CITY_DATELINE = re.compile(  # "NEW LONDON, Conn. -- ", "WASHINGTON, Nov. 23 - ", "MUMBAI: "
@@ -214,14 +220,16 @@ def is_timestamp(text: str) -> bool:
     return bool(_WHEN_ONLY.match(text.strip()))
 
 
-def is_whole(sentence: str, names: frozenset[str] = frozenset()) -> bool:
+def is_whole(sentence: str, names: frozenset[str] = frozenset(), stop: bool = True) -> bool:
     """A complete statement: sensible length, capital or quote start, final stop, balanced quotes, plain text.
 
     A name styled in lowercase may open it: one with a capital or a digit inside ("eBay", "iOS"), or one of
     `names` (an outlet's own, "heise Developer fasst ... zusammen"); any other lowercase start is a fragment.
+    `stop=False` asks only that it not end mid-phrase (a standfirst, `standfirst`).
     """
     count = word_count(sentence)
-    if not MIN_WORDS <= count <= MAX_WORDS or not _ENDS_WELL.search(sentence) or _ABBREVIATED.search(sentence):
+    ends = _ENDS_WELL.search(sentence) if stop else not _ENDS_OPEN.search(sentence)
+    if not MIN_WORDS <= count <= MAX_WORDS or not ends or _ABBREVIATED.search(sentence):
         return False
     first = sentence[0]
     uncased = first.isalpha() and first.lower() == first.upper()  # Chinese, Japanese, Thai, Arabic, Hebrew...
@@ -331,6 +339,21 @@ def trim_opening(sentence: str) -> str:
     return sentence
 
 
+def standfirst(text: str, title: str | None, language: str | None = None, names: frozenset[str] = frozenset()) -> str:
+    """The text's first paragraph when it is one statement without its final stop, as feeds often give an
+    item's standfirst ("Everything you need to know about the inquiry ..., plus the latest news"), else "".
+    Not a heading, furniture, or the title again."""
+    paragraph = next((p.strip() for p in text.split("\n") if p.strip()), "")
+    paragraph = trim_opening(paragraph)
+    if len(textlib.sentences(paragraph, language)) != 1 or not is_whole(paragraph, names, stop=False):
+        return ""
+    if is_boilerplate(paragraph) or is_heading(paragraph, language):
+        return ""
+    if title and textlib.same_sentence(textlib.word_set(paragraph, language), textlib.word_set(title, language)):
+        return ""
+    return paragraph
+
+
 def clean_sentences(text: str, language: str | None = None, names: frozenset[str] = frozenset()) -> Iterator[str]:
     """Whole sentences of a text, in order, without furniture; lazily, so a long article costs only what is used.
     `names`: lowercase names that may open a sentence (`is_whole`)."""
@@ -387,7 +410,7 @@ def pool(
     for index, article in enumerate(articles):
         taken = position = 0
         for sentence in clean_sentences(article.text, language, lowercase_names(article.outlet)):
-            key = " ".join(sentence.lower().split())
+            key = _key(sentence)
             if key in found:
                 # Another article printed it first: this one prints it too, so it counts in this one's positions.
                 if found[key].article != index:
@@ -401,7 +424,18 @@ def pool(
             position += 1
             if taken == quota:
                 break
+        # An item whose text is only a standfirst without a stop would leave its story with no summary at all.
+        lead = (
+            standfirst(article.text, article.title, language, lowercase_names(article.outlet)) if not position else ""
+        )
+        if lead and _key(lead) not in found:
+            found[_key(lead)] = candidate(lead, index, 0, language)
     return [replace(c, also=frozenset(also[key])) if key in also else c for key, c in found.items()]
+
+
+def _key(sentence: str) -> str:
+    """A sentence as the pool tells copies of it apart: case and spacing aside."""
+    return " ".join(sentence.lower().split())
 
 
 def candidate(sentence: str, article: int, position: int, language: str | None = None) -> Candidate:
