@@ -68,18 +68,19 @@ _NEWS_STOP_WORDS = {
 
 
 # What makes a sentence lean on the one before it, as English's "He ...", "But ..." and "we" do (digest's
-# English rules are in digest.summarize.sentences): the pronouns, demonstratives and connectives that open such a
-# sentence, and the words of a first person speaking or a reader addressed (a letter, a column). Articles that
-# look like pronouns ("Die", "Het", "I") are left out; an expletive "Es"/"Il" is kept, as "Il a dit ..." needs
-# its "il" too.
+# English rules are in digest.summarize.sentences): the pronouns, possessives, demonstratives and connectives that
+# open such a sentence, and the words of a first person speaking or a reader addressed (a letter, a column).
+# Articles that look like pronouns ("Die", "Het", "I") are left out; an expletive "Es"/"Il" is kept, as "Il a dit
+# ..." needs its "il" too.
 _REFERS_BACK = {
-    "de": "er sie es dies diese dieser dieses dabei dazu daher deshalb dennoch trotzdem aber und doch auch außerdem "
-    "zudem allerdings jedoch darum danach",
-    "fr": "il elle ils elles cela ceci ça mais et aussi pourtant cependant toutefois ensuite puis donc ainsi néanmoins",
-    "es": "él ella ellos ellas esto eso pero y también además así entonces",
-    "it": "lui lei loro egli essa esso questo questa ciò ma e anche tuttavia inoltre quindi però così",
-    "nl": "hij zij ze dit dat maar en ook toch daarom daardoor bovendien echter",
-    "pt": "ele ela eles elas isso isto mas e também porém contudo assim então",
+    "de": "er sie es sein seine seinen seinem seiner ihr ihre ihren ihrem ihrer dies diese dieser dieses dabei dazu "
+    "daher deshalb dennoch trotzdem aber und doch auch außerdem zudem allerdings jedoch darum danach",
+    "fr": "il elle ils elles son sa ses leur leurs cela ceci ça mais et aussi pourtant cependant toutefois ensuite "
+    "puis donc ainsi néanmoins",
+    "es": "él ella ellos ellas su sus esto eso pero y también además así entonces",
+    "it": "lui lei loro egli essa esso suo sua suoi sue questo questa ciò ma e anche tuttavia inoltre quindi però così",
+    "nl": "hij zij ze haar hun dit dat maar en ook toch daarom daardoor bovendien echter",
+    "pt": "ele ela eles elas seu sua seus suas isso isto mas e também porém contudo assim então",
 }
 # German and Dutch put the verb second, so a connective or a pronominal adverb ("dafür": for that) that leans on
 # the sentence before stands after it ("Entwickler müssen deshalb ...", "Dass es dafür kein Rezept gibt"): in

@@ -63,8 +63,8 @@ _ABBREVIATED = re.compile(
     r"|Prof|Pvt|Rep|Rev|Rt|Sen|Sgt|St|Supt)\.$"
 )
 _OPENS_ON_CONTEXT = re.compile(
-    r"^(he|she|they|it|this|that|these|those|but|and|or|so|also|however|meanwhile|still|yet|instead|then|nor"
-    r"|plus|either way|none|neither|both|whether|such|another|not)\b",
+    r"^(he|she|they|it|his|her|their|its|this|that|these|those|but|and|or|so|also|however|meanwhile|still|yet"
+    r"|instead|then|nor|plus|either way|none|neither|both|whether|such|another|not)\b",
     re.I,
 )
 # The same after a short opening phrase or two ("At present, they ...", "For the president, of course, it was
