@@ -482,6 +482,12 @@ def test_an_item_whose_text_is_a_standfirst_is_summarized_by_it(text: str, expec
     assert [s.text for s in story.sentences] == ([expected] if expected else [])
 
 
+def test_a_standfirst_the_reader_has_had_is_not_told_again() -> None:
+    text = "Everything you need to know about the inquiry into the harbour bridge, plus the latest news"
+    story = summarize(Cluster("x", (Article("a", text, title="Bridge inquiry", outlet="One"),)), said=[text])
+    assert story.sentences == ()
+
+
 def test_a_standfirst_is_not_used_beside_whole_sentences() -> None:
     text = "The harbour bridge closes in March\nThe council voted on Monday to close the harbour bridge for repairs."
     assert standfirst(text, "Bridge to close") == "The harbour bridge closes in March"

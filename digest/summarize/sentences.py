@@ -256,12 +256,12 @@ def lowercase_names(outlet: str | None) -> frozenset[str]:
 
 def needs_context(sentence: str, language: str | None = None) -> bool:
     """Reads badly on its own: a quotation with no speaker named (in any quoting style), a sentence that opens on
-    a pronoun or connective, or one where "I" or "we" speak (a letter, a column). In English also a pronoun or
-    "these" just after a short opening phrase, a "that" after a preposition in the first words ("In that letter,
-    ..."), a bare "has not said" at the end, a speaker without what was
-    said, and a quote or a report a "he" nobody has named said. Other languages have their own words for the
-    opening and the first person (digest.language.resources): Italian's "I" is an article, and a Dutch "„We
-    zijn klaar”, zei ..." is a quotation, not a "we" speaking."""
+    a pronoun, a possessive or a connective, or one where "I" or "we" speak (a letter, a column). In English also
+    a pronoun or "these" just after a short opening phrase, a "that" after a preposition in the first words ("In
+    that letter, ..."), a bare "has not said" at the end, a speaker without what was said, and a quote or a
+    report a "he" nobody has named said. Other languages have their own words for the opening and the first
+    person (digest.language.resources; `_leans_back`): Italian's "I" is an article, and a Dutch "„We zijn
+    klaar”, zei ..." is a quotation, not a "we" speaking."""
     if _BARE_QUOTE.match(sentence):
         return True
     if language not in (None, "en"):
@@ -417,7 +417,7 @@ def pool(
                     also.setdefault(key, set()).add(index)
                     position += 1
                 continue
-            if told and textlib.same_as_any(textlib.word_set(sentence, language), told):
+            if _said(sentence, told, language):
                 continue
             found[key] = candidate(sentence, index, position, language)
             taken += 1
@@ -428,9 +428,18 @@ def pool(
         lead = (
             standfirst(article.text, article.title, language, lowercase_names(article.outlet)) if not position else ""
         )
-        if lead and _key(lead) not in found:
+        if (
+            lead
+            and _key(lead) not in found
+            and not (told and textlib.same_as_any(textlib.word_set(lead, language), told))
+        ):
             found[_key(lead)] = candidate(lead, index, 0, language)
     return [replace(c, also=frozenset(also[key])) if key in also else c for key, c in found.items()]
+
+
+def _said(sentence: str, told: Sequence[frozenset[str]], language: str | None) -> bool:
+    """The reader has had this sentence, in `told` (word sets of what an update's earlier stories said)."""
+    return bool(told) and textlib.same_as_any(textlib.word_set(sentence, language), told)
 
 
 def _key(sentence: str) -> str:
