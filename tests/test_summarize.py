@@ -323,6 +323,13 @@ def test_sentences_needing_context_lose_to_standalone_ones() -> None:
         ('"We wanted to put the process on the wall and let visitors decide."', True),
         ("He said the plan would cost about 3 million crowns in all.", True),
         ("But the council did not say when the work would start.", True),
+        # A connective adverbial leans back when it stands alone before its comma, not when it governs a phrase
+        # (WikinewsSum's Firefox story opened a sentence on "True, ..."; ECB+'s Gulf of Aden story).
+        ("True, Microsoft made significant security improvements to the browser in August.", True),
+        ("In addition, a host of other equipment such as grapnels was confiscated.", True),
+        ("Therefore the court must decide the case again in May.", True),
+        ("In addition to looking great in a tux, the actor has TV hosting experience.", False),
+        ("As a result of the riots, the police have cordoned off the city centre.", False),
         # A possessive opening is someone's the reader met in the sentence before (the Guardian's feed).
         ("His attorney confirmed the news in a statement.", True),
         ("Her parents worked hard until they were forced to leave.", True),

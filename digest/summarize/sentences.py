@@ -64,7 +64,14 @@ _ABBREVIATED = re.compile(
 )
 _OPENS_ON_CONTEXT = re.compile(
     r"^(he|she|they|it|his|her|their|its|this|that|these|those|but|and|or|so|also|however|meanwhile|still|yet"
-    r"|instead|then|nor|plus|either way|none|neither|both|whether|such|another|not)\b",
+    r"|instead|then|nor|plus|either way|none|neither|both|whether|such|another|not"
+    r"|moreover|furthermore|therefore|thus|hence|consequently|nevertheless|nonetheless|additionally|likewise"
+    r"|similarly|otherwise)\b"
+    # Adverbials that lean back when they stand alone before a comma ("In addition, ...", "As a result, ...",
+    # "True, ..."), but not when they govern a phrase ("In addition to looking great ...", "As a result of ...").
+    r"|^(?:true|granted|sure|indeed|even so|that said|in addition|besides|as a result|in turn|again|by contrast"
+    r"|in contrast|afterwards|later|in response|as such|ultimately|regardless|after all|in fact|of course"
+    r"|what's more|worse|better still),",
     re.I,
 )
 # The same after a short opening phrase or two ("At present, they ...", "For the president, of course, it was
