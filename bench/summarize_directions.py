@@ -727,6 +727,16 @@ def added(feature: Callable[[Prepared], np.ndarray]) -> Variant:
     return salience
 
 
+def report_added(
+    base: Mapping[Key, dict[int, list[Prepared]]],
+    rows: Sequence[tuple[str, Callable[[Prepared], np.ndarray], Sequence[float]]],
+) -> None:
+    """One held-out row (REPEATS shuffles) per (label, feature, weights): the feature added to the default's
+    salience at the weight the folds choose among `weights`."""
+    for label, feature, weights in rows:
+        report(label, *held_out(variant_table(base, added(feature), weights=weights), REPEATS))
+
+
 def biased_lexrank(damping: float) -> Variant:
     """LexRank's random walk on the sentences' cosines, teleporting to the default's salience (Otterbacher et
     al. 2005's biased LexRank): a sentence like many salient ones gains. Rescaled to the salience's maximum."""
@@ -795,12 +805,14 @@ def session_seven(data: dict[int, list[Prepared]]) -> None:
     print(f"(session 7: held out = mean over {REPEATS} shuffles of the 5 folds)")
     shuffled = REPEATS
     report("default grid (24 points, MMR 0.7)", *held_out(variant_table(base, default_salience), shuffled))
-    for name, feature, weights in (
-        ("+ cross-article support (0, .25, .5, 1)", cross_support, (0.0, 0.25, 0.5, 1.0)),
-        ("+ news cues: time, reporting verb (0, .1, .2, .4)", news_cues, (0.0, 0.1, 0.2, 0.4)),
-        ("+ opens its paragraph (0, .1, .2, .4)", paragraph_first, (0.0, 0.1, 0.2, 0.4)),
-    ):
-        report(name, *held_out(variant_table(base, added(feature), weights=weights), shuffled))
+    report_added(
+        base,
+        (
+            ("+ cross-article support (0, .25, .5, 1)", cross_support, (0.0, 0.25, 0.5, 1.0)),
+            ("+ news cues: time, reporting verb (0, .1, .2, .4)", news_cues, (0.0, 0.1, 0.2, 0.4)),
+            ("+ opens its paragraph (0, .1, .2, .4)", paragraph_first, (0.0, 0.1, 0.2, 0.4)),
+        ),
+    )
     lexrank = {d: variant_table({d: data}, biased_lexrank(d)) for d in (0.15, 0.3, 0.5)}
     report(
         "biased LexRank (damping .15, .3, .5)",
@@ -892,13 +904,15 @@ def session_ten(data: dict[int, list[Prepared]]) -> None:
     added to the default's salience, held out over REPEATS shuffles of the folds."""
     base = {"": data}
     report("default grid (24 points, MMR 0.7)", *held_out(variant_table(base, default_salience), REPEATS))
-    for name, feature in (
-        ("- quoted share", quoted_share),
-        ("+ names, numbers per word x5", facts_per_word),
-        ("+ has a digit", has_digit),
-    ):
-        weighted = variant_table(base, added(feature), weights=(0.0, 0.1, 0.2, 0.4))
-        report(f"{name} (0, .1, .2, .4)", *held_out(weighted, REPEATS))
+    weights = (0.0, 0.1, 0.2, 0.4)
+    report_added(
+        base,
+        (
+            ("- quoted share (0, .1, .2, .4)", quoted_share, weights),
+            ("+ names, numbers per word x5 (0, .1, .2, .4)", facts_per_word, weights),
+            ("+ has a digit (0, .1, .2, .4)", has_digit, weights),
+        ),
+    )
 
 
 def main() -> None:

@@ -416,7 +416,8 @@ def pool(
     told = [textlib.word_set(s, language) for s in said]
     for index, article in enumerate(articles):
         taken = position = 0
-        for sentence in clean_sentences(article.text, language, lowercase_names(article.outlet)):
+        names = lowercase_names(article.outlet)
+        for sentence in clean_sentences(article.text, language, names):
             key = _key(sentence)
             if key in found:
                 # Another article printed it first: this one prints it too, so it counts in this one's positions.
@@ -432,14 +433,8 @@ def pool(
             if taken == quota:
                 break
         # An item whose text is only a standfirst without a stop would leave its story with no summary at all.
-        lead = (
-            standfirst(article.text, article.title, language, lowercase_names(article.outlet)) if not position else ""
-        )
-        if (
-            lead
-            and _key(lead) not in found
-            and not (told and textlib.same_as_any(textlib.word_set(lead, language), told))
-        ):
+        lead = standfirst(article.text, article.title, language, names) if not position else ""
+        if lead and _key(lead) not in found and not _said(lead, told, language):
             found[_key(lead)] = candidate(lead, index, 0, language)
     return [replace(c, also=frozenset(also[key])) if key in also else c for key, c in found.items()]
 
