@@ -495,6 +495,16 @@ def test_a_standfirst_the_reader_has_had_is_not_told_again() -> None:
     assert story.sentences == ()
 
 
+def test_an_untitled_item_is_headed_by_its_standfirst() -> None:
+    """An RSS item may have no title (RSS 2.0 asks for a title or a description): one whose description is a
+    standfirst was headed "Untitled" while its summary was that standfirst."""
+    text = "We break down the latest details in the expansion plan and then cover the Kinectless Xbox One"
+    story = summarize(Cluster("x", (Article("a", text, url="https://x.test/1", outlet="Giant Bomb"),)))
+    assert story.headline == text and story.headline_url == "https://x.test/1"
+    nothing = summarize(Cluster("x", (Article("a", "Continue reading...", url="https://x.test/2", outlet="G"),)))
+    assert nothing.headline == "Untitled" and nothing.headline_url == "https://x.test/2"
+
+
 def test_a_standfirst_is_not_used_beside_whole_sentences() -> None:
     text = "The harbour bridge closes in March\nThe council voted on Monday to close the harbour bridge for repairs."
     assert standfirst(text, "Bridge to close") == "The harbour bridge closes in March"

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 
 from digest.models import Article
-from digest.summarize.sentences import clean_sentences, is_timestamp, lowercase_names
+from digest.summarize.sentences import clean_sentences, is_timestamp, lowercase_names, standfirst
 
 _SUFFIX = re.compile(r"(?:\s+[|\-–—:]|\s*[|\-–—])\s+([^|\-–—:]{2,40})$")
 
@@ -33,19 +33,28 @@ def headline(
     Only originals are given: a copy's title never heads a story, nor a site's name or a date (`headlined`).
     Articles whose ids are in `heads` (those on the digest's topic) are preferred when one has a title: a story
     that came in by one of its articles is headed by it, so the reader sees why it is in the digest. With no
-    title at all, the first clean sentence stands in, and its article is the one linked.
+    title at all, the first clean sentence stands in (else an item's standfirst, the summary's own fallback),
+    and its article is the one linked.
     """
     titled = headlined(originals)
     titled = [a for a in titled if a.id in heads] or titled
     if not titled:
-        opening = next(
-            ((s, a) for a in originals for s in clean_sentences(a.text, language, lowercase_names(a.outlet))), None
-        )
-        return opening or ("Untitled", originals[0] if originals else None)
+        return _first_statement(originals, language)
     cleaned = [clean_headline(a.title or "", a.outlet) for a in titled]
     scores = [closeness(title) for title in cleaned]
     best = max(range(len(titled)), key=lambda i: (scores[i], -i))
     return cleaned[best], titled[best]
+
+
+def _first_statement(originals: Sequence[Article], language: str | None) -> tuple[str, Article | None]:
+    for article in originals:
+        names = lowercase_names(article.outlet)
+        found = next(clean_sentences(article.text, language, names), None) or standfirst(
+            article.text, None, language, names
+        )
+        if found:
+            return found, article
+    return "Untitled", originals[0] if originals else None
 
 
 def headlined(originals: Sequence[Article]) -> list[Article]:
