@@ -109,13 +109,17 @@ def test_summary_ends_at_the_sentence_boundary_nearest_the_budget(
 def test_the_nearest_boundary_keeps_summaries_nearer_the_budget(seed_clusters: list[Cluster], method: str) -> None:
     """Whole sentences never add up to the budget: a cap leaves a summary short by about half a sentence."""
     groups = [g for g in seed_clusters if len(g.articles) > 1]
+    misses = []
     for budget in (60, 120):
         stories = [summarize(g, words=budget, method=method) for g in groups]
         capped = [summarize(g, words=budget, method=method, tuning=Tuning(nearest=False)) for g in groups]
         miss, capped_miss = (sum(abs(_words(s) - budget) for s in found) for found in (stories, capped))
-        # sumy's rankers and the concepts program fill a cap closely; the default's floor leaves room
-        assert miss < capped_miss if method == "centroid" else miss <= capped_miss
+        assert miss <= capped_miss
         assert any(_words(s) > budget for s in stories) or miss == capped_miss
+        misses.append((miss, capped_miss))
+    # sumy's rankers and the concepts program fill a cap closely; the default's floor leaves room
+    if method == "centroid":
+        assert sum(m for m, _ in misses) < sum(c for _, c in misses)
 
 
 def test_what_the_reader_was_told_is_not_told_again() -> None:
@@ -276,8 +280,56 @@ def test_other_outlets_leads_do_not_retell_the_event() -> None:
 
     summary = told(DEFAULT)
     assert sum(s in leads for s in summary) == 1, summary
-    assert len(summary) >= 3  # the room goes to what the other sentences add: the tour, the refunds
+    # The room goes to what the other sentences add: the cancelled tour. (The refunds sentence, at a cosine of
+    # 0.32 to the tour's through "cancelled concerts of the tour", is taken for a retelling of it since
+    # Tuning.retold_any: the cost of a rule by cosine, which the folds chose on WikinewsSum all the same.)
+    assert len(summary) >= 2 and any("tour" in s for s in summary if s not in leads), summary
     assert sum(s in leads for s in told(Tuning(retold=1.0))) > 1  # without the rule, the leads retell it
+
+
+def test_another_outlets_sentence_retelling_a_chosen_one_is_not_told_again() -> None:
+    """Invented, after the seeds' training data law story: Pixel & Frame's "The law obliges developers to publish
+    a summary of their training data sources ..." and Northgate Courier's "Under the act, developers must say
+    where their training data came from ..." tell one fact, at a cosine (0.43) under the near-duplicate test's
+    (REDUNDANT), and both were in the summary. Here the two outlets tell the bridge's repairs."""
+    repairs = "The repairs will replace the bridge's steel cables and resurface its deck, and the work is expected"
+    engineers = "Engineers will replace the steel cables of the bridge and lay a new surface on its deck over eight"
+    story = Cluster(
+        "x",
+        (
+            Article(
+                "a",
+                "The city council of Tolvik voted on Monday to close the harbour bridge for repairs from March.\n"
+                f"{repairs} to take eight months.\n"
+                "Ferries between the two banks will run every ten minutes while the bridge is shut.",
+                outlet="One",
+                title="Tolvik closes its bridge",
+            ),
+            Article(
+                "b",
+                "Tolvik's harbour bridge will shut in March after a council vote.\n"
+                f"{engineers} months, at a cost of 40 million crowns.\n"
+                "Shop owners near the bridge said they feared losing customers for most of the year.",
+                outlet="Two",
+                title="Harbour bridge to shut",
+            ),
+            Article(
+                "c",
+                "The harbour bridge is Tolvik's busiest road, carrying 30,000 cars a day.\n"
+                "Cyclists will be allowed on the ferries free of charge.",
+                outlet="Three",
+                title="Bridge closure: what to know",
+            ),
+        ),
+    )
+
+    def told(tuning: Tuning) -> list[str]:
+        return [s.text for s in summarize(story, words=100, tuning=tuning).sentences]
+
+    summary = told(DEFAULT)
+    assert sum(s.startswith((repairs, engineers)) for s in summary) == 1, summary
+    assert len(summary) >= 4  # the room goes to the ferries and the shops
+    assert sum(s.startswith((repairs, engineers)) for s in told(Tuning(retold_any=1.0))) == 2  # without the rule
 
 
 def test_an_articles_lead_is_not_a_retelling_of_its_own_later_sentence() -> None:

@@ -194,7 +194,7 @@ def _mmr(
     never taken."""
     lengths = np.array([c.words for c in pool])
     available = np.isfinite(score)
-    summary = _Summary(pool, space, tuning.retold)
+    summary = _Summary(pool, space, tuning.retold, tuning.retold_any)
     weight, nearest = tuning.mmr_lambda, tuning.nearest
     used = 0
     while used < budget:
@@ -216,12 +216,17 @@ def _mmr(
 class _Summary:
     """The sentences chosen so far, and what the pool would repeat of them."""
 
-    def __init__(self, pool: Sequence[Candidate], space: Space, retold: float) -> None:
+    def __init__(self, pool: Sequence[Candidate], space: Space, retold: float, retold_any: float = 1.0) -> None:
         self.pool = pool
         self.space = space
         self.retold = retold
+        self.retold_any = retold_any
         # An article's lead tells the event: once the summary has told it, another outlet's lead mostly retells
         # it in other words, too differently for REDUNDANT to see (Tara Reid's rehab story told eight times).
+        # Any other outlet's sentence that close to a chosen one is mostly its paraphrase ("Under the act,
+        # developers must say where their training data came from ..." after "The law obliges developers to
+        # publish a summary of their training data sources ..."): one sentence of an article rarely comes as
+        # near to another of the same article without repeating it, but two outlets telling one fact do.
         self.leads = np.array([c.position == 0 for c in pool], dtype=bool)
         self.outlets = [frozenset((c.article, *c.also)) for c in pool]
         self.told = np.zeros(len(pool))  # each candidate's highest cosine to a sentence another article printed
@@ -247,10 +252,11 @@ class _Summary:
 
     def repeated(self) -> np.ndarray:
         """Near-duplicates of a chosen sentence (by cosine, or the same sentence in other words), sentences adding
-        too little, paraphrases of stated facts, and other outlets' leads retelling a chosen sentence."""
+        too little, paraphrases of stated facts, and other outlets' sentences (their leads most of all) retelling
+        a chosen sentence."""
         coverage = (self.space.weights @ self.covered) / self.totals
         restated = np.array([_restates(c.facts, self.stated) for c in self.pool])
-        retold = self.leads & (self.told >= self.retold)
+        retold = (self.leads & (self.told >= self.retold)) | (self.told >= self.retold_any)
         return np.asarray((self.overlap >= REDUNDANT) | self.copies | (coverage >= COVERED) | restated | retold)
 
 

@@ -22,6 +22,8 @@ class Tuning:
     floor: float = 0.33  # a sentence scoring below this share of the best one is padding: better to stop short
     mmr_lambda: float = 0.7
     retold: float = 0.2  # cosine to a chosen sentence at which another article's lead retells it (1.0: never)
+    retold_any: float = 0.3  # the same for any sentence of another article (1.0: never): a lead retells the
+    # event more loosely than a body sentence retells a fact
     # every method: the summary ends at the sentence boundary nearest the budget (False: never past it)
     nearest: bool = True
 
