@@ -239,7 +239,7 @@ def test_one_quote_two_outlets_attribute_differently_is_one_sentence() -> None:
     candidates = pool(articles, DEFAULT.per_article)
     first, second = (i for i, c in enumerate(candidates) if c.text.startswith(quote))
     space = centroid.space(candidates, articles)
-    summary = centroid._Summary(candidates, space, DEFAULT.retold)
+    summary = centroid._Summary(candidates, space, DEFAULT)
     summary.add(first)
     assert space.similarity[first, second] < centroid.REDUNDANT
     assert summary.repeated()[second]
@@ -348,7 +348,7 @@ def test_an_articles_lead_is_not_a_retelling_of_its_own_later_sentence() -> None
     lead, ferries = (i for i, c in enumerate(candidates) if c.article == 0)
     space = centroid.space(candidates, articles)
     assert space.similarity[lead, ferries] >= DEFAULT.retold  # close enough that another outlet's would retell it
-    summary = centroid._Summary(candidates, space, DEFAULT.retold)
+    summary = centroid._Summary(candidates, space, DEFAULT)
     summary.add(ferries)
     assert not summary.repeated()[lead]
 

@@ -194,7 +194,7 @@ def _mmr(
     never taken."""
     lengths = np.array([c.words for c in pool])
     available = np.isfinite(score)
-    summary = _Summary(pool, space, tuning.retold, tuning.retold_any)
+    summary = _Summary(pool, space, tuning)
     weight, nearest = tuning.mmr_lambda, tuning.nearest
     used = 0
     while used < budget:
@@ -216,11 +216,11 @@ def _mmr(
 class _Summary:
     """The sentences chosen so far, and what the pool would repeat of them."""
 
-    def __init__(self, pool: Sequence[Candidate], space: Space, retold: float, retold_any: float = 1.0) -> None:
+    def __init__(self, pool: Sequence[Candidate], space: Space, tuning: Tuning) -> None:
         self.pool = pool
         self.space = space
-        self.retold = retold
-        self.retold_any = retold_any
+        self.retold = tuning.retold
+        self.retold_any = tuning.retold_any
         # An article's lead tells the event: once the summary has told it, another outlet's lead mostly retells
         # it in other words, too differently for REDUNDANT to see (Tara Reid's rehab story told eight times).
         # Any other outlet's sentence that close to a chosen one is mostly its paraphrase ("Under the act,
