@@ -622,9 +622,22 @@ def test_boilerplate_never_appears() -> None:
         "Correction: An earlier version of this article misstated the cost of the bridge.",
         "An earlier version of this story misspelled the mayor's name.",
         "This article originally appeared on The Conversation.",
+        # Notices, not the words: ads, cookies and newsletters (in our words).
+        "ADVERTISEMENT",
+        "Just watch a brief advertisement to get a free day pass.",
+        "This website uses cookies to improve your experience.",
+        "Read our cookie policy.",
+        "Get the best of the week in our free newsletter.",
+        "home news world business sport weather podcasts newsletters",
     ]:
         assert is_boilerplate(line), line
     for news in (
+        # The words in the news: ECB+ dev's Kraft plant explosion story ("the plant, which makes Nabisco cookies
+        # and crackers"), a podcast episode (giantbomb-podcast.rss, "Grandma's Cookies"), in our words.
+        "About 80 people worked at the bakery, which makes biscuits and cookies for two supermarket chains.",
+        "We talk about Grandma's Cookies, vendor trash and the new handheld.",
+        "These are advertisements from the 2003 campaign.",
+        "The union said in its newsletter that the strike would go ahead.",
         "The excerpts from the diary were read in court.",
         "Here is what the council decided on Monday.",
         "Clarification: a question that came up during code review.",  # a glossary line, eval/feeds/many-links.rss
@@ -648,6 +661,54 @@ def test_a_title_punkt_does_not_know_ends_no_sentence(text: str, first: str) -> 
     """customfields.rss's "Archbishop of Bangalore Most. Rev. Dr. Bernard Moras" was cut at "Rev." (our words)."""
     found = list(clean_sentences(text + " It ended at noon after the last hymn was sung."))
     assert found[0].startswith(first) and found[0] == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Punkt split before a piece that goes on in lowercase: after an abbreviation it does not know (ECB+
+        # dev's "200 W. American Blvd." | "with her husband", a feed's "Govt." | "of India"), after a quote
+        # ("See that guy?" | "said ..."), an exclamation inside a name ("the E!" | "network"), a web address cut
+        # at its dot ("according to TMZ." | "com", which was taken for a whole sentence). In our words.
+        (
+            "She was hit outside the store at 12 W. Lake Blvd. with her husband beside her. "
+            "The driver of the car fled the scene.",
+            [
+                "She was hit outside the store at 12 W. Lake Blvd. with her husband beside her.",
+                "The driver of the car fled the scene.",
+            ],
+        ),
+        (
+            "The awards were given by the Minister of State for Finance, Govt. of India, at the ceremony.",
+            ["The awards were given by the Minister of State for Finance, Govt. of India, at the ceremony."],
+        ),
+        (
+            "“Did you see him?” said a barber who was cutting hair at the time. "
+            "Police came to the shop within minutes.",
+            [
+                "“Did you see him?” said a barber who was cutting hair at the time.",
+                "Police came to the shop within minutes.",
+            ],
+        ),
+        (
+            "The singer was first seen checking in to the clinic by TMZ. com on Friday night.",
+            ["The singer was first seen checking in to the clinic by TMZ. com on Friday night."],
+        ),
+        # Not a name styled in lowercase, which opens a sentence, nor a link on a line of its own.
+        (
+            "The auction site was sold on Monday. eBay said it would keep its staff.",
+            ["The auction site was sold on Monday.", "eBay said it would keep its staff."],
+        ),
+        (
+            "Read the council's report on the bridge. www.example.org has it.",
+            ["Read the council's report on the bridge."],
+        ),
+    ],
+)
+def test_a_piece_going_on_in_lowercase_continues_the_sentence(text: str, expected: list[str]) -> None:
+    found = list(clean_sentences(text))
+    assert found == expected
+    assert all(sentence in text for sentence in found)  # still verbatim
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,12 @@ _BOILERPLATE = re.compile(
     r"""(read\ the\ full\ story|full\ story|follow\ topics\ and\ authors|leave\ a\ (reply|comment)|similar\ posts
     |your\ email\ address\ will\ not|required\ fields\ are\ marked|share\ (this|on)|sign\ up\ for
     |subscribe\ (to|now|today)|click\ here|all\ rights\ reserved|\(photo\ (by|credit)|photo:|image:|getty\ images
-    |curated\ by|summarized\ by|condensed\ by|advertisement|cookie|newsletter|previously,\ on
+    |curated\ by|summarized\ by|condensed\ by|previously,\ on
+    # a notice, not the word: "advertisement" alone, a cookie banner, a newsletter's sign-up or a menu ending
+    # on it; not "the plant, which makes Nabisco cookies" (ECB+ dev's Kraft plant explosion story)
+    |^\W*advertisements?\W*$|\bwatch\ an?\ (brief\ |short\ )?(ad|advertisement)\b
+    |\bcookies?\ (policy|settings|preferences|consent|notice)|\b(we|site|website)\ uses?\ cookies\b
+    |\baccept\ (all\ )?cookies\b|\bnewsletters?\W*$|\bour\ (free\ |daily\ |weekly\ )?newsletter\b
     |related\ (stories|articles)|back\ to\ (top|main)|site\ license|^updated:
     |(your|active|online)\ subscription|\blog\ ?in\b|\bsign\ in\b|registered\ user|without\ ads
     |advertise\ (in|with|on)|optimi[sz]ed\ for\ viewing|can\ be\ reached\ (at|via|by)|(purchase|view)\ this\ article
@@ -57,6 +62,7 @@ _UNSPACED = ((textlib.IDEOGRAPHIC, 2), (_SOUTHEAST_ASIAN, 4))
 # German „…“ and »…«, Polish „…”, French «…», Swedish ”…” and »…», Japanese 「…」 and 『…』.
 _CLOSES = {"“": "„", "”": "“„”", "«": "»", "»": "«»", "」": "「", "』": "『", "„": "", "「": "", "『": ""}
 _LINK = re.compile(r"https?://|\]\(")  # a raw URL or a Markdown link
+_URL_START = re.compile(r"(?:https?://|www\.)")
 # Titles and place words Punkt does not know end no sentence: "led by Rev.", "reached Mt." go on to a name.
 _ABBREVIATED = re.compile(
     r"\b([A-Z]|Adm|Brig|Capt|Cmdr|Col|Cpl|Det|Dr|Fr|Ft|Gen|Gov|Hon|Insp|Lt|Maj|Messrs|Mme|Mr|Mrs|Ms|Msgr|Mt|No"
@@ -368,27 +374,38 @@ def clean_sentences(text: str, language: str | None = None, names: frozenset[str
         paragraph = paragraph.strip()
         if not paragraph or (len(paragraph.split()) <= FURNITURE_WORDS and is_boilerplate(paragraph)):
             continue
-        for sentence in _rejoined(paragraph, textlib.sentences(paragraph, language)):
+        for sentence in _rejoined(paragraph, textlib.sentences(paragraph, language), names):
             sentence = trim_opening(sentence)
             if is_whole(sentence, names) and not is_boilerplate(sentence) and not is_heading(sentence, language):
                 yield sentence
 
 
-def _rejoined(paragraph: str, sentences: list[str]) -> Iterator[str]:
-    """Punkt's sentences of a paragraph, with a split after a title it does not know ("Capt.", "Sen.") undone:
-    spans of the paragraph, so a sentence joined again is still verbatim whatever spaces stood between."""
+def _rejoined(paragraph: str, sentences: list[str], names: frozenset[str] = frozenset()) -> Iterator[str]:
+    """Punkt's sentences of a paragraph, with a split after a title it does not know ("Capt.", "Sen.") undone,
+    and one before a piece that goes on in lowercase (`_continues`): spans of the paragraph, so a sentence
+    joined again is still verbatim whatever spaces stood between."""
     start = end = 0
     pending = False
     for sentence in sentences:
         found = paragraph.find(sentence, end)
         found = found if found >= 0 else end  # Punkt's pieces are stripped substrings, in order
+        if end and not pending and _continues(sentence, names):
+            pending = True
+        elif end and not pending:
+            yield paragraph[start:end]
         start = start if pending else found
         end = found + len(sentence)
         pending = bool(_ABBREVIATED.search(paragraph[start:end]))
-        if not pending:
-            yield paragraph[start:end]
-    if pending:
+    if end:
         yield paragraph[start:end]
+
+
+def _continues(piece: str, names: frozenset[str]) -> bool:
+    """Punkt split a sentence before this piece: it goes on in lowercase after an abbreviation Punkt does not
+    know ("200 W. American Blvd." | "with her husband ...", "Much of B.C." | "is in the grips ..."), a quote
+    ("“See that guy?”" | "said Elverton Thomas ..."), an exclamation inside a name ("on the E!" | "network
+    ...") or a spaced ellipsis. Not a name styled in lowercase, which opens a sentence ("eBay"), nor a link."""
+    return piece[:1].islower() and not _named(piece, names) and not _URL_START.match(piece)
 
 
 def _unbalanced_quotes(text: str) -> int:
