@@ -998,6 +998,9 @@ WIRE = (
         ("The Supreme Court ruled on Monday that a referendum may go ahead.", "The Supreme Court"),
         ("Halvard Pictures sued Lumora Labs, a startup, on Monday.", "Halvard Pictures"),
         ("Prime Minister Serge Vohor said The Times had got it wrong.", "Prime Minister"),
+        # A name in capitals and a colon inside a list is a title, not a dateline after a glued headline
+        # (giantbomb-podcast.rss, "..., Assassin's Creed III, XCOM: Enemy Unknown, ...", in our words).
+        ("We talk about Halo 4, Fable II, SOCOM: Confrontation and the new handhelds.", "We talk about"),
     ],
 )
 def test_wire_furniture_is_trimmed_from_the_opening(sentence: str, kept: str) -> None:

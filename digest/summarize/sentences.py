@@ -157,7 +157,7 @@ _CITY_DATELINE = re.compile(  # "NEW LONDON, Conn. -- ", "WASHINGTON, Nov. 23 - 
 )
 # A dateline after a headline the page glued on: "Former CFO likely to help prosecutors ALEXANDRIA, Va. -- ".
 _GLUED_DATELINE = re.compile(
-    rf"\b[A-Z]{{3,}}(?:\s[A-Z]{{3,}})*,\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*){{0,2}}\s*--\s+{_NEXT}|\b[A-Z]{{4,}}:\s+(?=[A-Z])"
+    rf"\b[A-Z]{{3,}}(?:\s[A-Z]{{3,}})*,\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*){{0,2}}\s*--\s+{_NEXT}|(?<![,;]\s)\b[A-Z]{{4,}}:\s+(?=[A-Z])"
 )
 # A heading the page glued to the sentence after it: "Torino Scale The hazard rating ...", "A Debate on the
 # Future of Organized Labor A handful of union leaders ...". A run of capitalized words (with a title's small
