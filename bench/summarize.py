@@ -73,7 +73,7 @@ REPEATS = 20  # shuffles of the folds: which clusters share a fold moves one spl
 TIMED = ("centroid", "concepts", "lexrank", "textrank")
 Candidate = tuple[str, Tuning]
 # Tuning.retold_any, about the seeds' paraphrases (0.35-0.49), and "never". Tuning.retold (an outlet's lead) stays
-# at the folds' choice of session 5: chosen again beside retold_any, the larger grid held out 0.3336 / 0.1062
+# at the folds' earlier choice: chosen again beside retold_any, the larger grid held out 0.3336 / 0.1062
 # against this one's 0.3353 / 0.1075, and retold its leads on ECB+ (new stems per sentence 0.662 against 0.693).
 RETOLD_ANY = (0.2, 0.25, 0.3, 0.35, 1.0)
 LENGTHS = (True, False)  # Tuning.nearest: end at the sentence boundary nearest the budget, or never pass it
