@@ -315,12 +315,11 @@ def _leans_back(sentence: str, language: str) -> bool:
     words = _elided(textlib.words(_QUOTED.sub(" ", sentence), language))
     opening = _elided(textlib.words(sentence, language)[:1]) if sentence[:1].isalpha() else []  # not a quotation's
     phrase = _OPENING_PHRASE.match(sentence)
-    after = (
-        [w for w in _elided(textlib.words(phrase.group(1), language)[:1]) if w not in found.joining] if phrase else []
-    )
+    after = _elided(textlib.words(phrase.group(1), language)[:1]) if phrase else []
     clause = _elided(textlib.words(_CLAUSE_END.split(sentence, maxsplit=1)[0], language)[:SHIFTED_WORDS])
     return (
-        any(w in found.refers_back for w in opening[:1] + after[:1])
+        any(w in found.refers_back for w in opening[:1])
+        or any(w in found.refers_back and w not in found.joining for w in after[:1])
         or any(w in found.shifted for w in clause)
         or any(w in found.first_person for w in words)
     )
@@ -389,11 +388,10 @@ def _rejoined(paragraph: str, sentences: list[str], names: frozenset[str] = froz
     for sentence in sentences:
         found = paragraph.find(sentence, end)
         found = found if found >= 0 else end  # Punkt's pieces are stripped substrings, in order
-        if end and not pending and _continues(sentence, names):
-            pending = True
-        elif end and not pending:
+        joins = pending or (bool(end) and _continues(sentence, names))
+        if end and not joins:
             yield paragraph[start:end]
-        start = start if pending else found
+        start = start if joins else found
         end = found + len(sentence)
         pending = bool(_ABBREVIATED.search(paragraph[start:end]))
     if end:
