@@ -284,3 +284,10 @@ def _plural(noun: str) -> str:
 def one_line(value: str) -> str:
     """The text on one line: what may not be in a line becomes a space, and all whitespace single spaces."""
     return " ".join(_NOT_IN_A_LINE.sub(" ", value).split())
+
+
+def reads_like_headline(line: str) -> bool:
+    """A line a page may open with as its headline: a headline's length, not all lowercase (a navigation bar of
+    section names), not ending in a bullet or a bar (a byline, "Name •")."""
+    words = line.split()
+    return 3 <= len(words) <= 30 and line != line.lower() and not line.endswith(("•", "|", "·"))

@@ -31,7 +31,7 @@ from digest.summarize import (
     summarize,
     trim_opening,
 )
-from digest.summarize.headline import headlined
+from digest.summarize.headline import headings, opening_headline
 from digest.summarize.length import ends_nearer, fits
 from digest.summarize.sentences import Candidate, lowercase_names, standfirst
 
@@ -929,9 +929,56 @@ def test_a_date_or_a_time_is_not_a_headline() -> None:
     assert not is_timestamp("1984") and not is_timestamp("May 2026 update") and is_timestamp("2026-12-02 07:00")
 
 
+def test_a_page_titled_by_its_site_or_a_date_is_headed_by_the_headline_its_text_opens_with() -> None:
+    """WikinewsSum dev: SI's NBA brawl page (wns-en-035) is titled "Saturday November 20, 2004 6:23PM" and a
+    Reuters page of another story "Sports News | Breaking & Latest Sports News", which headed the story; the
+    Japan Times pages (wns-en-025) are all titled "The Japan Times Online". Each text opens with its headline."""
+    brawl = "Ugly brawl leads to four indefinite suspensions\nFour players were suspended by the NBA for the brawl."
+    story = _titled(
+        [
+            ("Saturday November 20, 2004 6:23PM", brawl),
+            ("Sports News | Breaking & Latest Sports News", "Russia won the Davis Cup title on Sunday in Madrid."),
+        ]
+    )
+    found = summarize(story)
+    assert (found.headline, found.headline_url) == ("Ugly brawl leads to four indefinite suspensions", None)
+    assert found.headline_outlet == "o0"
+    japan = _titled(
+        [
+            ("The Japan Times Online", "Beijing says tech glitch led to sub intrusion\nChina apologised on Tuesday."),
+            ("The Japan Times Online", "Japan continues tracking mystery sub\nJapan tracked the submarine on Friday."),
+            ("Type 09-1", "Work started on the Type 09-1 Han class submarine in the late 1950s."),
+        ]
+    )
+    originals = list(japan.articles)
+    assert headings(originals) == [
+        ("Beijing says tech glitch led to sub intrusion", originals[0]),
+        ("Japan continues tracking mystery sub", originals[1]),
+        ("Type 09-1", originals[2]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "expected"),
+    [
+        ("Japan continues tracking mystery sub\nJapan tracked it.", None, "Japan continues tracking mystery sub"),
+        ("Japan tracked the submarine for two days.\nIt left on Friday.", None, ""),  # a sentence, not a headline
+        ("Japan continues tracking mystery sub", None, ""),  # nothing after it: the text is all it has
+        ("By REIJI YOSHIDA Staff writer\nChina apologised.", None, ""),
+        ("Sports · December 5, 2021 · 9:15 PM UTC\nRussia won.", None, ""),  # a bar of section and date
+        ("Saturday November 20, 2004 6:23PM\nFour were suspended.", None, ""),
+        ("home news sport\nFour were suspended.", None, ""),  # lowercase section names
+        ("Leave a Reply\nThe council met on Monday.", None, ""),
+        ("The Japan Times Online\nChina apologised.", "The Japan Times Online", ""),  # its own title again
+    ],
+)
+def test_opening_headline(text: str, title: str | None, expected: str) -> None:
+    assert opening_headline(text, title) == expected
+
+
 def test_a_site_name_or_a_date_is_not_a_title_the_summary_leans_on() -> None:
     """The title terms that raise a sentence's salience (centroid) and the titles' bigrams (concepts) are those
-    of the titles that could head the story (`headlined`): not "The Times Online" on every page, nor a date."""
+    of the titles that could head the story (`headings`): not "The Times Online" on every page, nor a date."""
     story = _titled(
         [
             ("The Times Online", "China apologised on Saturday for the submarine's intrusion, the Times Online said."),
@@ -941,7 +988,7 @@ def test_a_site_name_or_a_date_is_not_a_title_the_summary_leans_on() -> None:
         ]
     )
     originals = list(story.articles)
-    assert headlined(originals) == [originals[3]]
+    assert headings(originals) == [("Japan tracks submarine", originals[3])]
     found = centroid.space(pool(originals, DEFAULT.per_article), originals)
     headline_only = centroid._text_vector("Japan tracks submarine", found.vocabulary, found.term_weights)
     assert {"onlin", "saturday"} <= set(found.vocabulary)  # the words are in the pool, yet no title of it

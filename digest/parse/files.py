@@ -63,18 +63,13 @@ def _headline_and_body(text: str) -> tuple[str, str, str]:
     byline = ""
     for index, line in enumerate(lines[:8]):
         line = line.strip()
-        if _reads_like_headline(line):
+        if textlib.reads_like_headline(line):
             rest = "\n".join(lines[index + 1 :]).strip()
             return line, rest.removeprefix(line).strip(), byline
         if line.endswith(("•", "|", "·")) and len(line.split()) <= 5:
             byline = line.rstrip("•|· ").strip()
     first, _, rest = text.partition("\n")
     return first.strip(), rest.strip(), ""
-
-
-def _reads_like_headline(line: str) -> bool:
-    words = line.split()
-    return 3 <= len(words) <= 30 and line != line.lower() and not line.endswith(("•", "|", "·"))
 
 
 def _front_matter(raw: str) -> tuple[dict[str, str], str]:

@@ -21,7 +21,7 @@ from scipy import sparse
 
 from digest import text as textlib
 from digest.models import Article
-from digest.summarize.headline import by_date, clean_headline, headlined
+from digest.summarize.headline import by_date, headings
 from digest.summarize.length import ends_nearer, fits
 from digest.summarize.sentences import Candidate, needs_context
 from digest.summarize.tuning import Tuning
@@ -64,7 +64,7 @@ def space(pool: Sequence[Candidate], originals: Sequence[Article], language: str
     vectors = sparse.diags(1 / np.where(norms > 0, norms, 1.0)) @ rows
     # Every sentence has one vote: what the coverage says most, however the articles split it.
     centroid = _unit(np.asarray(vectors.sum(axis=0)))[0]
-    titles = " ".join(clean_headline(a.title or "", a.outlet) for a in headlined(originals))
+    titles = " ".join(text for text, _ in headings(originals))
     title_vector = _text_vector(titles, vocabulary, weights, language)
     used = (rows > 0).toarray() * weights
     similarity = (vectors @ vectors.T).toarray()

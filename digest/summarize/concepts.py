@@ -21,7 +21,7 @@ import numpy as np
 
 from digest import text as textlib
 from digest.models import Article
-from digest.summarize.headline import headlined
+from digest.summarize.headline import headings
 from digest.summarize.length import ends_nearer, fits
 from digest.summarize.sentences import Candidate, needs_context
 from digest.summarize.tuning import Tuning
@@ -89,8 +89,8 @@ def _weights(
     for candidate, found in zip(pool, held, strict=True):
         by_outlet.setdefault(originals[candidate.article].label, set()).update(found)
     if titles:  # the titles that could head the story: a site's name on every page or a date is no headline
-        for article in headlined(originals):
-            by_outlet.setdefault(article.label, set()).update(concepts(article.title or ""))
+        for text, article in headings(originals):
+            by_outlet.setdefault(article.label, set()).update(concepts(text))
     return dict(Counter(c for found in by_outlet.values() for c in found))
 
 

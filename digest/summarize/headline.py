@@ -6,9 +6,12 @@ import re
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 
+from digest import text as textlib
 from digest.models import Article
-from digest.summarize.sentences import clean_sentences, is_timestamp, lowercase_names, standfirst
+from digest.summarize.sentences import clean_sentences, is_boilerplate, is_timestamp, lowercase_names, standfirst
 
+_BYLINE = re.compile(r"(?:by|von|par|por|di|door)\s", re.I)
+_BARS = re.compile(r"[|·•»]")
 _SUFFIX = re.compile(r"(?:\s+[|\-–—:]|\s*[|\-–—])\s+([^|\-–—:]{2,40})$")
 
 
@@ -28,22 +31,21 @@ def headline(
     language: str | None = None,
     heads: Collection[str] = (),
 ) -> tuple[str, Article | None]:
-    """The title closest to what the coverage says most (`closeness`), and the article it is the title of.
+    """The heading closest to what the coverage says most (`closeness`), and the article it heads.
 
-    Only originals are given: a copy's title never heads a story, nor a site's name or a date (`headlined`).
-    Articles whose ids are in `heads` (those on the digest's topic) are preferred when one has a title: a story
+    Only originals are given: a copy's title never heads a story, nor a site's name or a date (`headings`).
+    Articles whose ids are in `heads` (those on the digest's topic) are preferred when one has a heading: a story
     that came in by one of its articles is headed by it, so the reader sees why it is in the digest. With no
-    title at all, the first clean sentence stands in (else an item's standfirst, the summary's own fallback),
+    heading at all, the first clean sentence stands in (else an item's standfirst, the summary's own fallback),
     and its article is the one linked.
     """
-    titled = headlined(originals)
-    titled = [a for a in titled if a.id in heads] or titled
-    if not titled:
+    found = headings(originals)
+    found = [(text, a) for text, a in found if a.id in heads] or found
+    if not found:
         return _first_statement(originals, language)
-    cleaned = [clean_headline(a.title or "", a.outlet) for a in titled]
-    scores = [closeness(title) for title in cleaned]
-    best = max(range(len(titled)), key=lambda i: (scores[i], -i))
-    return cleaned[best], titled[best]
+    scores = [closeness(text) for text, _ in found]
+    best = max(range(len(found)), key=lambda i: (scores[i], -i))
+    return found[best]
 
 
 def _first_statement(originals: Sequence[Article], language: str | None) -> tuple[str, Article | None]:
@@ -57,12 +59,38 @@ def _first_statement(originals: Sequence[Article], language: str | None) -> tupl
     return "Untitled", originals[0] if originals else None
 
 
-def headlined(originals: Sequence[Article]) -> list[Article]:
-    """The articles whose title may head the story: a title that several articles carry is the site's name on
-    every page (unless it is all there is), and one that is only a date or a time says nothing of the story."""
+def headings(originals: Sequence[Article]) -> list[tuple[str, Article]]:
+    """What may head the story, each with the article it heads, in the originals' order: each title (cleaned),
+    but not one that several articles carry (the site's name on every page, unless it is all there is) nor one
+    that is only a date or a time; an article without such a title is headed by the headline its text opens
+    with, if it opens with one (SI's NBA brawl page, titled "Saturday November 20, 2004 6:23PM", opens with
+    "Ugly brawl leads to four indefinite suspensions")."""
     named = [a for a in originals if a.title and not is_timestamp(a.title)]
-    titles = Counter(a.title for a in named)
-    return [a for a in named if titles[a.title] == 1] or named
+    shared = Counter(a.title for a in named)
+    found = []
+    for article in originals:
+        if article.title and not is_timestamp(article.title) and shared[article.title] == 1:
+            found.append((clean_headline(article.title or "", article.outlet), article))
+        elif opening := opening_headline(article.text, article.title):
+            found.append((opening, article))
+    return found or [(clean_headline(a.title or "", a.outlet), a) for a in named]
+
+
+def opening_headline(text: str, title: str | None = None) -> str:
+    """The headline a page's text opens with ("" if none): a first line that reads like one and is not a
+    sentence (no final stop), a date, a byline, page furniture ("Leave a Reply") or a bar of sections and dates
+    ("Sports · December 5, 2021"), nor the page's own `title` again (a site's name, or a title other pages
+    carry too)."""
+    first, _, rest = text.strip().partition("\n")
+    line = first.strip()
+    if not rest.strip() or not textlib.reads_like_headline(line) or line.endswith((".", "!", ",", ";", ":")):
+        return ""
+    furniture = is_timestamp(line) or is_boilerplate(line) or _BYLINE.match(line) or _BARS.search(line)
+    return "" if furniture or _same(line, title or "") else line
+
+
+def _same(first: str, second: str) -> bool:
+    return textlib.one_line(first).casefold() == textlib.one_line(second).casefold()
 
 
 def first_dated(articles: Sequence[Article]) -> Article | None:
