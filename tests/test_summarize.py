@@ -712,6 +712,47 @@ def test_a_piece_going_on_in_lowercase_continues_the_sentence(text: str, expecte
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Punkt split inside parentheses, before the piece closing them: ECB+ dev's "a two - million - euro
+        # ($2." | "6 - million) booty", a feed's "(e.g." | "AFL and libFuzzer)" and "(for Facebook, ... etc." |
+        # "), there are ...". In our words.
+        (
+            "Thieves made off with jewels worth two million euros ($2. 6 million) on Monday. "
+            "Police are looking for them across the city.",
+            [
+                "Thieves made off with jewels worth two million euros ($2. 6 million) on Monday.",
+                "Police are looking for them across the city.",
+            ],
+        ),
+        (
+            "Several fuzzing engines exist (e.g. AFL and libFuzzer), and the team runs them all day.",
+            ["Several fuzzing engines exist (e.g. AFL and libFuzzer), and the team runs them all day."],
+        ),
+        # On an article, which ends no sentence: ECB+ dev's "pointed a." | "38 caliber revolver at the officers."
+        (
+            "The suspect turned and pointed a. 38 caliber revolver at the officers. Both of them fired at him.",
+            ["The suspect turned and pointed a. 38 caliber revolver at the officers.", "Both of them fired at him."],
+        ),
+        # Parentheses closed within a sentence, or never closed, join nothing.
+        (
+            "The city council (which met on Monday) voted on it. The mayor (who chairs it spoke first of all. "
+            "Then the meeting ended at noon.",
+            [
+                "The city council (which met on Monday) voted on it.",
+                "The mayor (who chairs it spoke first of all.",
+                "Then the meeting ended at noon.",
+            ],
+        ),
+    ],
+)
+def test_a_piece_closing_parentheses_or_after_an_article_continues_the_sentence(text: str, expected: list[str]) -> None:
+    found = list(clean_sentences(text))
+    assert found == expected
+    assert all(sentence in text for sentence in found)  # still verbatim
+
+
+@pytest.mark.parametrize(
     ("sentence", "expected"),
     [
         # Lines of WikinewsSum dev's sources and the real feeds, in our words: a heading, a team sheet, a

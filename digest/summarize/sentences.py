@@ -68,6 +68,7 @@ _ABBREVIATED = re.compile(
     r"\b([A-Z]|Adm|Brig|Capt|Cmdr|Col|Cpl|Det|Dr|Fr|Ft|Gen|Gov|Hon|Insp|Lt|Maj|Messrs|Mme|Mr|Mrs|Ms|Msgr|Mt|No"
     r"|Prof|Pvt|Rep|Rev|Rt|Sen|Sgt|St|Supt)\.$"
 )
+_ON_ARTICLE = re.compile(r"\b(?:a|an|the)\.$")  # no sentence ends on one: "pointed a." | "38 caliber revolver"
 _OPENS_ON_CONTEXT = re.compile(
     r"^(he|she|they|it|his|her|their|its|this|that|these|those|but|and|or|so|also|however|meanwhile|still|yet"
     r"|instead|then|nor|plus|either way|none|neither|both|whether|such|another|not"
@@ -380,20 +381,21 @@ def clean_sentences(text: str, language: str | None = None, names: frozenset[str
 
 
 def _rejoined(paragraph: str, sentences: list[str], names: frozenset[str] = frozenset()) -> Iterator[str]:
-    """Punkt's sentences of a paragraph, with a split after a title it does not know ("Capt.", "Sen.") undone,
-    and one before a piece that goes on in lowercase (`_continues`): spans of the paragraph, so a sentence
-    joined again is still verbatim whatever spaces stood between."""
+    """Punkt's sentences of a paragraph, with a split after a title it does not know ("Capt.", "Sen.") or an
+    article undone, and one before a piece that goes on in lowercase (`_continues`) or closes the parentheses
+    the sentence opened (`_closes`): spans of the paragraph, so a sentence joined again is still verbatim
+    whatever spaces stood between."""
     start = end = 0
     pending = False
     for sentence in sentences:
         found = paragraph.find(sentence, end)
         found = found if found >= 0 else end  # Punkt's pieces are stripped substrings, in order
-        joins = pending or (bool(end) and _continues(sentence, names))
+        joins = pending or (bool(end) and (_continues(sentence, names) or _closes(paragraph[start:end], sentence)))
         if end and not joins:
             yield paragraph[start:end]
         start = start if joins else found
         end = found + len(sentence)
-        pending = bool(_ABBREVIATED.search(paragraph[start:end]))
+        pending = bool(_ABBREVIATED.search(paragraph[start:end]) or _ON_ARTICLE.search(paragraph[start:end]))
     if end:
         yield paragraph[start:end]
 
@@ -404,6 +406,13 @@ def _continues(piece: str, names: frozenset[str]) -> bool:
     ("“See that guy?”" | "said Elverton Thomas ..."), an exclamation inside a name ("on the E!" | "network
     ...") or a spaced ellipsis. Not a name styled in lowercase, which opens a sentence ("eBay"), nor a link."""
     return piece[:1].islower() and not _named(piece, names) and not _URL_START.match(piece)
+
+
+def _closes(span: str, piece: str) -> bool:
+    """Punkt split inside parentheses, and this piece closes them ("making off with a two-million-euro ($2." |
+    "6-million) booty, ...")."""
+    closing = piece.find(")")
+    return span.count("(") > span.count(")") and closing >= 0 and not 0 <= piece.find("(") < closing
 
 
 def _unbalanced_quotes(text: str) -> int:
