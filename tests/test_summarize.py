@@ -714,6 +714,30 @@ def test_a_piece_going_on_in_lowercase_continues_the_sentence(text: str, expecte
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        # A page glued two sentences without a space (itunes-keywords-astext.rss, a German podcast's episode
+        # notes: "... auf seinem Handy landen.Wenn ihr ein Star-Selfie habt ..."). In our words.
+        (
+            "Am Ende landen alle Fotos auf seinem Handy.Wenn ihr ein Foto habt, schickt es uns bitte.",
+            ["Am Ende landen alle Fotos auf seinem Handy.", "Wenn ihr ein Foto habt, schickt es uns bitte."],
+        ),
+        # Not a name styled with a stop inside, a link, a file name or a version.
+        (
+            "In a SciDev.Net editorial this year, the director wrote about the floods.",
+            ["In a SciDev.Net editorial this year, the director wrote about the floods."],
+        ),
+        (
+            "The release notes are at example.org/News.Html for everyone who asked.",
+            ["The release notes are at example.org/News.Html for everyone who asked."],
+        ),
+    ],
+)
+def test_two_sentences_a_page_glued_without_a_space_are_two(text: str, expected: list[str]) -> None:
+    assert list(clean_sentences(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         # Punkt split inside parentheses, before the piece closing them: ECB+ dev's "a two - million - euro
         # ($2." | "6 - million) booty", a feed's "(e.g." | "AFL and libFuzzer)" and "(for Facebook, ... etc." |
         # "), there are ...". In our words.

@@ -68,6 +68,8 @@ _ABBREVIATED = re.compile(
     r"\b([A-Z]|Adm|Brig|Capt|Cmdr|Col|Cpl|Det|Dr|Fr|Ft|Gen|Gov|Hon|Insp|Lt|Maj|Messrs|Mme|Mr|Mrs|Ms|Msgr|Mt|No"
     r"|Prof|Pvt|Rep|Rev|Rt|Sen|Sgt|St|Supt)\.$"
 )
+_GLUED = re.compile(r"(?<=\w\w)[.!?](?=\w\w)")  # a stop inside a word: two sentences a page glued
+_ADDRESS = re.compile(r"[/@]|[.!?].*[.!?]")  # a link, an email address, a file name or a version: not glued
 _ON_ARTICLE = re.compile(r"\b(?:a|an|the)\.$")  # no sentence ends on one: "pointed a." | "38 caliber revolver"
 _OPENS_ON_CONTEXT = re.compile(
     r"^(he|she|they|it|his|her|their|its|this|that|these|those|but|and|or|so|also|however|meanwhile|still|yet"
@@ -374,10 +376,30 @@ def clean_sentences(text: str, language: str | None = None, names: frozenset[str
         paragraph = paragraph.strip()
         if not paragraph or (len(paragraph.split()) <= FURNITURE_WORDS and is_boilerplate(paragraph)):
             continue
-        for sentence in _rejoined(paragraph, textlib.sentences(paragraph, language), names):
+        for sentence in _rejoined(paragraph, _unglued(textlib.sentences(paragraph, language)), names):
             sentence = trim_opening(sentence)
             if is_whole(sentence, names) and not is_boilerplate(sentence) and not is_heading(sentence, language):
                 yield sentence
+
+
+def _unglued(pieces: list[str]) -> list[str]:
+    """Punkt's pieces, split again where a page glued two sentences without a space ("... auf seinem Handy
+    landen.Wenn ihr ein Star-Selfie habt ..."): a stop after a word in lowercase (a capital only first) and
+    before a capital and a lowercase letter, in a word that is no address, file name or name styled with a
+    stop inside ("SciDev.Net": one stop, no slash, no @, no capital inside before the stop)."""
+    found = []
+    for piece in pieces:
+        start = 0
+        for match in _GLUED.finditer(piece):
+            at = match.start()
+            opening = piece.rfind(" ", 0, at) + 1
+            word, before = piece[opening:].split(" ", 1)[0], piece[opening + 1 : at]
+            lowercase_before, capital_after = before.islower() and len(before) >= 2, piece[at + 1].isupper()
+            if lowercase_before and capital_after and piece[at + 2].islower() and not _ADDRESS.search(word):
+                found.append(piece[start : at + 1])
+                start = at + 1
+        found.append(piece[start:])
+    return found
 
 
 def _rejoined(paragraph: str, sentences: list[str], names: frozenset[str] = frozenset()) -> Iterator[str]:
