@@ -291,3 +291,15 @@ def reads_like_headline(line: str) -> bool:
     section names), not ending in a bullet or a bar (a byline, "Name •")."""
     words = line.split()
     return 3 <= len(words) <= 30 and line != line.lower() and not line.endswith(("•", "|", "·"))
+
+
+# A host's labels that name no site: the scheme's, the country's, a feed's.
+_LABELS_SKIPPED = frozenset({"www", "com", "org", "net", "co", "uk", "de", "br", "feeds", "feed", "rss", "blog"})
+
+
+def names_host(name: str, host: str | None) -> bool:
+    """Whether a name ("BBC News", "The Economic Times") is that of the site at this host ("news.bbc.co.uk",
+    "economictimes.indiatimes.com"): one of the host's labels is in it, or it is in one."""
+    labels = [label for label in (host or "").split(".") if len(label) >= 3 and label not in _LABELS_SKIPPED]
+    squashed = re.sub(r"\W+", "", name).lower()
+    return any(label in squashed or (len(squashed) >= 3 and squashed in label) for label in labels)

@@ -137,7 +137,7 @@ def test_each_headline_links_to_the_article_whose_title_it_is() -> None:
     settings = config.load(ROOT / "config.toml")
     articles = pipeline.gather(settings.sources).articles
     rendered = pipeline.render_digest(settings, pipeline.build_digest(settings, articles, NOW))
-    titles = {a.url: clean_headline(a.title or "", a.outlet) for a in articles}
+    titles = {a.url: clean_headline(a.title or "", a.outlet, a.url) for a in articles}
     linked = re.findall(
         r'<h2 id="s\d+">(?:<span class="up">Update</span> )?<a href="([^"]+)">([^<]+)</a>', rendered.html
     )

@@ -924,7 +924,9 @@ def test_opening_is_the_earliest_report_whose_lead_is_nearly_the_best() -> None:
 
 @pytest.mark.parametrize("method", METHODS)
 def test_edge_cases_never_crash(method: str) -> None:
-    single = Cluster("c", (Article("a", "Only one sentence here is long enough to use.", title="One - Site"),))
+    single = Cluster(
+        "c", (Article("a", "Only one sentence here is long enough to use.", title="One - Site", outlet="Site"),)
+    )
     story = summarize(single, method=method)
     assert story.headline == "One" and len(story.sentences) == 1
     empty = Cluster("e", (Article("b", "", title="Nothing"), Article("b2", "Leave a Reply\n#a #b #c")))
@@ -945,21 +947,21 @@ def test_tiny_budget_still_gives_one_sentence(seed_clusters: list[Cluster]) -> N
 
 
 def test_headline_is_representative_and_cleaned() -> None:
-    story = _titled(
-        [
-            (
-                "Acme to buy Widget Works - Daily Planet",
-                "Acme Corp agreed on Monday to buy Widget Works for 3.2 billion.",
-            ),
-            (
-                "Acme Corp agrees deal for Widget Works | Metro",
-                "Widget Works will be bought by Acme Corp for 3.2 billion.",
-            ),
-            (
-                "Markets, weather, sport and a long list of everything else that happened on a busy Monday",
-                "Acme Corp will pay 3.2 billion dollars for Widget Works, it said.",
-            ),
-        ]
+    pages = [
+        ("Acme to buy Widget Works - Daily Planet", "Acme Corp agreed on Monday to buy Widget Works for 3.2 billion."),
+        ("Acme Corp agrees deal for Widget Works | Metro", "Widget Works will be bought by Acme Corp for 3.2 billion."),
+        (
+            "Markets, weather, sport and a long list of everything else that happened on a busy Monday",
+            "Acme Corp will pay 3.2 billion dollars for Widget Works, it said.",
+        ),
+    ]
+    outlets = ("Daily Planet", "Metro", "Courier")
+    story = Cluster(
+        "x",
+        tuple(
+            Article(f"a{i}", text, title=title, outlet=o)
+            for i, ((title, text), o) in enumerate(zip(pages, outlets, strict=True))
+        ),
     )
     headline = summarize(story).headline
     assert "Widget Works" in headline and "|" not in headline and "Daily Planet" not in headline
@@ -1061,12 +1063,29 @@ def test_a_site_name_or_a_date_is_not_a_title_the_summary_leans_on() -> None:
 
 
 def test_headline_suffix_is_cleaned() -> None:
+    """What a publisher appends goes: its name (the outlet, or a name of the article's host) or the page's
+    format. Any other tail is the headline's: the Taverncast feed's episode names, the Guardian's "– to what?"
+    and its columnists' names, ECB+ dev's "Red Sox - Teixeira Rumor" (all cut before, at any tail of three
+    words or fewer)."""
     assert clean_headline("Big news today - The Verge", "The Verge") == "Big news today"
-    assert clean_headline("Studio sues | Outlet") == "Studio sues"
-    assert clean_headline("Sensex ends at new high- The Economic Times") == "Sensex ends at new high"
-    assert clean_headline("Studio sues startup - and wins the first round in a long fight") == (
-        "Studio sues startup - and wins the first round in a long fight"
+    assert clean_headline("Studio sues | Outlet", "Outlet") == "Studio sues"
+    assert clean_headline("Sensex ends at new high- The Economic Times", "economictimes.indiatimes.com") == (
+        "Sensex ends at new high"
     )
+    assert clean_headline("Cup draw made | BBC News", "BBC", "http://news.bbc.co.uk/sport/1/hi/4102.stm") == (
+        "Cup draw made"
+    )
+    assert clean_headline("Super blue blood moon - in pictures", "The Guardian") == "Super blue blood moon"
+    assert clean_headline("Champions League knock-out draw - LIVE") == "Champions League knock-out draw"
+    kept = (
+        "Studio sues startup - and wins the first round in a long fight",
+        "Taverncast 62 - Temporal Anomaly",
+        "'His death kills me each day': Mosul residents return home – to what?",
+        "Trump's speech was bad. The Democrats' response to it was worse | Cas Mudde",
+        "Red Sox - Teixeira Rumor",
+    )
+    for title in kept:
+        assert clean_headline(title, "The Guardian", "https://www.theguardian.com/world/2018") == title
 
 
 WIRE = (
@@ -1141,7 +1160,7 @@ def test_headline_is_the_title_of_the_article_it_links_to(seed_clusters: list[Cl
     for group in seed_clusters:
         story = summarize(group, method=method)
         (source,) = [a for a in group.articles if a.url == story.headline_url]
-        assert story.headline == clean_headline(source.title or "", source.outlet)
+        assert story.headline == clean_headline(source.title or "", source.outlet, source.url)
         assert story.headline_outlet == source.label and source.id not in group.copies
 
 

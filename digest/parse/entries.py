@@ -57,7 +57,6 @@ _GENERIC_PART = re.compile(rf"(?:{_GENERIC})", re.I)
 _GENERIC_TAIL = re.compile(rf"\s+(?:-\s+)?(?:{_GENERIC})$", re.I)
 # " | ", " - ", " – ", " — ", " > ", " » ", " · ", " :: " between words, and a colon after one.
 _SEPARATOR = re.compile(r"\s+(?:[|>»·–—-]|::?)\s+|(?<=\w):\s+")
-_LABELS_SKIPPED = frozenset({"www", "com", "org", "net", "co", "uk", "de", "br", "feeds", "feed", "rss", "blog"})
 
 
 def site_name(title: str, home_host: str | None) -> str:
@@ -74,12 +73,7 @@ def site_name(title: str, home_host: str | None) -> str:
             parts.append(part)
     if not parts:
         return ""
-    labels = [label for label in (home_host or "").split(".") if len(label) >= 3 and label not in _LABELS_SKIPPED]
-    for part in parts:
-        squashed = re.sub(r"\W+", "", part).lower()
-        if any(label in squashed or (len(squashed) >= 3 and squashed in label) for label in labels):
-            return part
-    return parts[0]
+    return next((part for part in parts if textlib.names_host(part, home_host)), parts[0])
 
 
 def entry_url(link: str, base: str | None) -> str | None:

@@ -7,22 +7,38 @@ from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 
 from digest import text as textlib
-from digest.models import Article
+from digest.models import Article, host
 from digest.summarize.sentences import clean_sentences, is_boilerplate, is_timestamp, lowercase_names, standfirst
 
 _BYLINE = re.compile(r"(?:by|von|par|por|di|door)\s", re.I)
 _BARS = re.compile(r"[|·•»]")
+_FORMAT = re.compile(
+    r"(?:live(?:\s+blog)?|as\s+it\s+happened|videos?|audio|podcast|(?:in\s+)?pictures|photos|gallery)\W*", re.I
+)
 _SUFFIX = re.compile(r"(?:\s+[|\-–—:]|\s*[|\-–—])\s+([^|\-–—:]{2,40})$")
 
 
-def clean_headline(title: str, outlet: str | None = None) -> str:
-    """Drop a trailing site name (" - The Verge", " | Outlet", "high- The Economic Times") from a title."""
+def clean_headline(title: str, outlet: str | None = None, url: str | None = None) -> str:
+    """A title without what its publisher appends that is no part of the headline: the site's name (" - The
+    Verge", " | Outlet", "high- The Economic Times": the outlet, or a name of the article's host) or the page's
+    format ("– live!", "– video", "- in pictures"). Any other tail is the headline's own ("Taverncast 62 -
+    Temporal Anomaly", "... return home – to what?", "... | Cas Mudde", a column's author)."""
     match = _SUFFIX.search(title)
-    if match:
-        suffix = match.group(1).strip()
-        if (outlet and suffix.lower() == outlet.lower()) or len(suffix.split()) <= 3:
-            return title[: match.start()].strip()
+    if match and _appended(match.group(1).strip(), outlet, url):
+        return title[: match.start()].strip()
     return title.strip()
+
+
+def _appended(suffix: str, outlet: str | None, url: str | None) -> bool:
+    if _FORMAT.fullmatch(suffix):
+        return True
+    named = bool(outlet) and suffix.casefold() == (outlet or "").casefold()
+    return named or textlib.names_host(suffix, host(url)) or textlib.names_host(suffix, _as_host(outlet))
+
+
+def _as_host(outlet: str | None) -> str | None:
+    """An outlet named by its host ("news.bbc.co.uk"), as WikinewsSum's and a bare feed's are."""
+    return outlet if outlet and "." in outlet and " " not in outlet else None
 
 
 def headline(
@@ -70,10 +86,10 @@ def headings(originals: Sequence[Article]) -> list[tuple[str, Article]]:
     found = []
     for article in originals:
         if article.title and not is_timestamp(article.title) and shared[article.title] == 1:
-            found.append((clean_headline(article.title or "", article.outlet), article))
+            found.append((clean_headline(article.title or "", article.outlet, article.url), article))
         elif opening := opening_headline(article.text, article.title):
             found.append((opening, article))
-    return found or [(clean_headline(a.title or "", a.outlet), a) for a in named]
+    return found or [(clean_headline(a.title or "", a.outlet, a.url), a) for a in named]
 
 
 def opening_headline(text: str, title: str | None = None) -> str:
