@@ -1032,6 +1032,7 @@ def test_a_page_titled_by_its_site_or_a_date_is_headed_by_the_headline_its_text_
         ("Japan tracked the submarine for two days.\nIt left on Friday.", None, ""),  # a sentence, not a headline
         ("Japan continues tracking mystery sub", None, ""),  # nothing after it: the text is all it has
         ("By REIJI YOSHIDA Staff writer\nChina apologised.", None, ""),
+        ("By the numbers: the submarine's voyage\nIt sailed for days.", None, "By the numbers: the submarine's voyage"),
         ("Sports · December 5, 2021 · 9:15 PM UTC\nRussia won.", None, ""),  # a bar of section and date
         ("Saturday November 20, 2004 6:23PM\nFour were suspended.", None, ""),
         ("home news sport\nFour were suspended.", None, ""),  # lowercase section names

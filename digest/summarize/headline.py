@@ -10,7 +10,7 @@ from digest import text as textlib
 from digest.models import Article, host
 from digest.summarize.sentences import clean_sentences, is_boilerplate, is_timestamp, lowercase_names, standfirst
 
-_BYLINE = re.compile(r"(?:by|von|par|por|di|door)\s", re.I)
+_BYLINE = re.compile(r"(?:By|BY|Von|Par|Por)\s+[A-ZÀ-Ý]")  # "By REIJI YOSHIDA Staff writer"; not "By the numbers"
 _BARS = re.compile(r"[|·•»]")
 _FORMAT = re.compile(
     r"(?:live(?:\s+blog)?|as\s+it\s+happened|videos?|audio|podcast|(?:in\s+)?pictures|photos|gallery)\W*", re.I
