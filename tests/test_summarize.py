@@ -58,6 +58,10 @@ def _jaccard(a: str, b: str) -> float:
     return len(first & second) / len(first | second)
 
 
+TITLE = "Council backs harbour bridge"  # a title, for tests of what the summary says: untitled, the first
+# statement heads the story and the summary goes on from there
+
+
 def _titled(pairs: list[tuple[str, str]]) -> Cluster:
     """A cluster of (title, text) articles, each from its own outlet."""
     return Cluster(
@@ -130,11 +134,24 @@ def test_what_the_reader_was_told_is_not_told_again() -> None:
         "The mayor welcomed the decision at a press conference after the vote.",
         "Critics said the cost estimate of 240 million crowns was far too low.",
     ]
-    group = Cluster("x", (Article("a", "\n".join(sentences), outlet="One"),))
+    group = Cluster("x", (Article("a", "\n".join(sentences), outlet="One", title=TITLE),))
     said = ["The regional council approved the new harbour bridge on Tuesday, by a vote of 31 to 9.", sentences[1]]
     told = summarize(group, words=40, said=said)
     assert [s.text for s in told.sentences] == sentences[2:]
     assert [s.text for s in summarize(group, words=40).sentences][:1] == sentences[:1]
+
+
+def test_a_story_headed_by_its_first_statement_does_not_repeat_it() -> None:
+    """An item with no title (an RSS item may have only a description) is headed by its first clean sentence;
+    the summary goes on from there instead of printing the headline again under it. In our words."""
+    lead = "The council met on Monday to discuss the budget for next year."
+    group = Cluster("x", (Article("a", f"{lead} It approved a rise in spending on schools and roads.", outlet="O"),))
+    for method in METHODS:
+        story = summarize(group, method=method)
+        assert story.headline == lead
+        assert [s.text for s in story.sentences] == ["It approved a rise in spending on schools and roads."]
+    alone = summarize(Cluster("y", (Article("b", lead, outlet="O"),)))
+    assert (alone.headline, alone.sentences) == (lead, ())  # a headline alone, as a title-only item is
 
 
 def test_a_sentence_past_the_budget_must_end_nearer_it() -> None:
@@ -147,7 +164,7 @@ def test_a_sentence_past_the_budget_must_end_nearer_it() -> None:
 def test_also_credits_other_outlets_carrying_the_sentence() -> None:
     shared = "The regional council approved the new harbour bridge on Tuesday by a vote of 31 to 9."
     articles = (
-        Article("a", f"{shared}\nConstruction is expected to start next spring.", url="u1", outlet="One"),
+        Article("a", f"{shared}\nConstruction is expected to start next spring.", url="u1", outlet="One", title=TITLE),
         Article("b", f"{shared}\nThe mayor welcomed the decision at a press conference.", url="u2", outlet="Two"),
         Article("c", "Critics of the harbour bridge said the cost estimate was far too low.", url="u3", outlet="Three"),
     )
@@ -360,10 +377,10 @@ def test_sentences_needing_context_lose_to_standalone_ones() -> None:
         "He added that a new pool would open in 2028.\n"
         "The council also approved a budget of 4 million crowns for repairs to the library roof."
     )
-    story = summarize(Cluster("x", (Article("a", text, outlet="One"),)), words=200)
+    story = summarize(Cluster("x", (Article("a", text, outlet="One", title=TITLE),)), words=200)
     assert story.sentences
     assert not any(needs_context(s.text) for s in story.sentences)
-    alone = summarize(Cluster("y", (Article("b", '"It was a hard decision for everyone," he said.'),)))
+    alone = summarize(Cluster("y", (Article("b", '"It was a hard decision for everyone," he said.', title=TITLE),)))
     assert len(alone.sentences) == 1  # with nothing better, a sentence that needs context is still used
 
 
@@ -854,7 +871,9 @@ def test_shared_seed_sentences_are_verbatim_and_whole(shared_clusters: list[Clus
 
 def test_pool_is_bounded_for_large_clusters() -> None:
     body = "\n".join(f"Sentence number {i} of this long report says something about the harbour." for i in range(99))
-    articles = [Article(f"a{i}", body.replace("harbour", f"harbour {i}"), outlet=f"o{i}") for i in range(150)]
+    articles = [
+        Article(f"a{i}", body.replace("harbour", f"harbour {i}"), outlet=f"o{i}", title=TITLE) for i in range(150)
+    ]
     assert len(pool(articles, DEFAULT.per_article)) <= max(POOL_LIMIT, MIN_PER_ARTICLE * len(articles))
     assert len(pool(articles[:3], DEFAULT.per_article)) == 3 * DEFAULT.per_article
     story = summarize(Cluster("big", tuple(articles)), words=80, method="lexrank")
@@ -866,7 +885,7 @@ def test_a_sentence_several_outlets_print_is_kept_once_with_their_support() -> N
     both carry, so it opens, and the second outlet's next sentence is its second, not its lead."""
     shared = "The regional council approved the new harbour bridge on Tuesday by a vote of 31 to 9."
     articles = (
-        Article("a", f"{shared}\nConstruction is expected to start next spring.", outlet="One"),
+        Article("a", f"{shared}\nConstruction is expected to start next spring.", outlet="One", title=TITLE),
         Article("b", f"{shared}\nThe mayor welcomed the decision at a press conference.", outlet="Two"),
         Article("c", "Critics of the harbour bridge said the cost estimate was far too low.", outlet="Three"),
     )
@@ -932,8 +951,11 @@ def test_edge_cases_never_crash(method: str) -> None:
     empty = Cluster("e", (Article("b", "", title="Nothing"), Article("b2", "Leave a Reply\n#a #b #c")))
     assert summarize(empty, method=method).sentences == ()
     untitled = Cluster("u", (Article("d", "Leave a Reply\nThe council met on Monday to discuss the budget."),))
-    assert summarize(untitled, method=method).headline == "The council met on Monday to discuss the budget."
-    foreign = Cluster("f", (Article("c", "Der Vorstand hat am Montag die neuen Zahlen vorgestellt und bestätigt."),))
+    headed = summarize(untitled, method=method)
+    assert (headed.headline, headed.sentences) == ("The council met on Monday to discuss the budget.", ())
+    foreign = Cluster(
+        "f", (Article("c", "Der Vorstand hat am Montag die neuen Zahlen vorgestellt und bestätigt.", title="Zahlen"),)
+    )
     assert len(summarize(foreign, method=method).sentences) == 1
     chinese = Cluster("z", (Article("z", "董事会周一公布了新的数字。公司表示，销售额增长了百分之十二。"),))
     assert _words(summarize(chinese, words=10, method=method)) <= 40

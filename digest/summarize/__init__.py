@@ -20,7 +20,7 @@ from digest.models import SUMMARY_METHODS as METHODS
 from digest.models import Cluster, Story
 from digest.summarize import centroid, concepts, ranked
 from digest.summarize.credits import Credits
-from digest.summarize.headline import clean_headline, first_dated, headline
+from digest.summarize.headline import clean_headline, first_dated, first_statement, headings, headline
 from digest.summarize.sentences import (
     MIN_PER_ARTICLE,
     POOL_LIMIT,
@@ -70,7 +70,9 @@ def summarize(
     the reader has had (an update's earlier stories): none of them is told again, so the budget goes to news."""
     originals = cluster.originals() or cluster.articles
     language = main_language(a.language for a in originals)  # the cluster stage groups one language at a time
-    candidates = pool(originals, tuning.per_article, language, said)
+    # A story without a title is headed by its first statement: the summary goes on from it, not repeats it.
+    opening = None if headings(originals) else first_statement(originals, language)
+    candidates = pool(originals, tuning.per_article, language, (*said, opening[0]) if opening else said)
     space = centroid.space(candidates, originals, language)
     if method == "concepts":
         chosen = concepts.select(candidates, originals, words, tuning, language)
@@ -80,7 +82,7 @@ def summarize(
         chosen = ranked.select(candidates, method, words, language, tuning.nearest)
     credits = Credits(cluster, originals, language)
     first = first_dated(originals)
-    title, source = headline(originals, space.closeness, language, heads)
+    title, source = opening or headline(originals, space.closeness, language, heads)
     return Story(
         id=cluster.id,
         headline=title,

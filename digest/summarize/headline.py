@@ -58,13 +58,14 @@ def headline(
     found = headings(originals)
     found = [(text, a) for text, a in found if a.id in heads] or found
     if not found:
-        return _first_statement(originals, language)
+        return first_statement(originals, language)
     scores = [closeness(text) for text, _ in found]
     best = max(range(len(found)), key=lambda i: (scores[i], -i))
     return found[best]
 
 
-def _first_statement(originals: Sequence[Article], language: str | None) -> tuple[str, Article | None]:
+def first_statement(originals: Sequence[Article], language: str | None) -> tuple[str, Article | None]:
+    """What heads a story with no heading (`headings`): its first clean sentence, else an item's standfirst."""
     for article in originals:
         names = lowercase_names(article.outlet)
         found = next(clean_sentences(article.text, language, names), None) or standfirst(
