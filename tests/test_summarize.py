@@ -720,17 +720,6 @@ def test_a_title_punkt_does_not_know_ends_no_sentence(text: str, first: str) -> 
             "Read the council's report on the bridge. www.example.org has it.",
             ["Read the council's report on the bridge."],
         ),
-    ],
-)
-def test_a_piece_going_on_in_lowercase_continues_the_sentence(text: str, expected: list[str]) -> None:
-    found = list(clean_sentences(text))
-    assert found == expected
-    assert all(sentence in text for sentence in found)  # still verbatim
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
         # A page glued two sentences without a space (itunes-keywords-astext.rss, a German podcast's episode
         # notes: "... auf seinem Handy landen.Wenn ihr ein Star-Selfie habt ..."). In our words.
         (
@@ -746,15 +735,6 @@ def test_a_piece_going_on_in_lowercase_continues_the_sentence(text: str, expecte
             "The release notes are at example.org/News.Html for everyone who asked.",
             ["The release notes are at example.org/News.Html for everyone who asked."],
         ),
-    ],
-)
-def test_two_sentences_a_page_glued_without_a_space_are_two(text: str, expected: list[str]) -> None:
-    assert list(clean_sentences(text)) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
         # Punkt split inside parentheses, before the piece closing them: ECB+ dev's "a two - million - euro
         # ($2." | "6 - million) booty", a feed's "(e.g." | "AFL and libFuzzer)" and "(for Facebook, ... etc." |
         # "), there are ...". In our words.
@@ -787,7 +767,7 @@ def test_two_sentences_a_page_glued_without_a_space_are_two(text: str, expected:
         ),
     ],
 )
-def test_a_piece_closing_parentheses_or_after_an_article_continues_the_sentence(text: str, expected: list[str]) -> None:
+def test_punkt_pieces_are_joined_or_split_into_whole_sentences(text: str, expected: list[str]) -> None:
     found = list(clean_sentences(text))
     assert found == expected
     assert all(sentence in text for sentence in found)  # still verbatim

@@ -71,7 +71,8 @@ def summarize(
     originals = cluster.originals() or cluster.articles
     language = main_language(a.language for a in originals)  # the cluster stage groups one language at a time
     # A story without a title is headed by its first statement: the summary goes on from it, not repeats it.
-    opening = None if headings(originals) else first_statement(originals, language)
+    found = headings(originals)
+    opening = None if found else first_statement(originals, language)
     candidates = pool(originals, tuning.per_article, language, (*said, opening[0]) if opening else said)
     space = centroid.space(candidates, originals, language)
     if method == "concepts":
@@ -82,7 +83,7 @@ def summarize(
         chosen = ranked.select(candidates, method, words, language, tuning.nearest)
     credits = Credits(cluster, originals, language)
     first = first_dated(originals)
-    title, source = opening or headline(originals, space.closeness, language, heads)
+    title, source = opening or headline(found, space.closeness, heads)
     return Story(
         id=cluster.id,
         headline=title,

@@ -42,30 +42,25 @@ def _as_host(outlet: str | None) -> str | None:
 
 
 def headline(
-    originals: Sequence[Article],
-    closeness: Callable[[str], float],
-    language: str | None = None,
-    heads: Collection[str] = (),
-) -> tuple[str, Article | None]:
-    """The heading closest to what the coverage says most (`closeness`), and the article it heads.
+    found: Sequence[tuple[str, Article]], closeness: Callable[[str], float], heads: Collection[str] = ()
+) -> tuple[str, Article]:
+    """Of a story's `headings` (at least one), the one closest to what the coverage says most (`closeness`),
+    and the article it heads.
 
-    Only originals are given: a copy's title never heads a story, nor a site's name or a date (`headings`).
-    Articles whose ids are in `heads` (those on the digest's topic) are preferred when one has a heading: a story
-    that came in by one of its articles is headed by it, so the reader sees why it is in the digest. With no
-    heading at all, the first clean sentence stands in (else an item's standfirst, the summary's own fallback),
-    and its article is the one linked.
+    Only originals head a story: a copy's title never does, nor a site's name or a date (`headings`). Articles
+    whose ids are in `heads` (those on the digest's topic) are preferred when one has a heading: a story that
+    came in by one of its articles is headed by it, so the reader sees why it is in the digest. A story with no
+    heading at all is headed by its `first_statement`.
     """
-    found = headings(originals)
     found = [(text, a) for text, a in found if a.id in heads] or found
-    if not found:
-        return first_statement(originals, language)
     scores = [closeness(text) for text, _ in found]
     best = max(range(len(found)), key=lambda i: (scores[i], -i))
     return found[best]
 
 
 def first_statement(originals: Sequence[Article], language: str | None) -> tuple[str, Article | None]:
-    """What heads a story with no heading (`headings`): its first clean sentence, else an item's standfirst."""
+    """What heads a story with no heading (`headings`): its first clean sentence, else an item's standfirst, and
+    its article, the one linked."""
     for article in originals:
         names = lowercase_names(article.outlet)
         found = next(clean_sentences(article.text, language, names), None) or standfirst(
